@@ -1,0 +1,5 @@
+# Source this file: puts the project's Node.js 24 and pinned tools first on PATH.
+# Every project command (.ci/run, the README's commands, the npm scripts) runs through it.
+WASMGATE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export WASMGATE_ROOT
+export PATH="$WASMGATE_ROOT/.node/node_modules/.bin:$WASMGATE_ROOT/.tools/bin:$WASMGATE_ROOT/node_modules/.bin:$PATH"

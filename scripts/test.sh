@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite: type check, the policy's own Rego tests (opa test), then vitest
+# (unit, integration against real peers on loopback, reliability). Runs on the project's Node.js 24.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/env.sh
+. "$root/scripts/env.sh"
+cd "$root"
+echo "== node $(node --version)"
+echo "== typecheck"
+tsc -p tsconfig.json --noEmit
+echo "== opa test policies/"
+if command -v opa >/dev/null; then
+  opa test --fail-on-empty -v policies/ | tail -n 3
+elif [ "${CI:-}" = true ]; then
+  echo "opa is missing: run scripts/install-tools.sh" >&2; exit 1
+else
+  echo "(opa not installed: skipping policy tests; run scripts/install-tools.sh)"
+fi
+echo "== vitest"
+vitest run "$@"
