@@ -1,0 +1,37 @@
+import type { ErrorEntry, InputV1, RequestV1 } from '../assemble/input-v1.ts';
+
+/** "May I load this module?" — what every front end (HTTP API, CLI, NATS, Gatekeeper) asks. */
+export interface DecisionRequest {
+  /** module reference: `registry/repo:tag`, `…@sha256:…`, `oci:<dir>:<tag>`, `oci:<dir>@sha256:…` */
+  ref: string;
+  /** caller context, copied into `input.request` (time is set by wasmgate) */
+  request?: Partial<RequestV1>;
+  /** the policy path to answer (default `wasm/sbom`) */
+  path?: string;
+  /** per-decision time budget; default from config (900 ms) */
+  deadlineMs?: number;
+}
+
+export interface Decision {
+  allow: boolean;
+  /** sorted deny messages */
+  deny: string[];
+  /** the manifest digest decided on, when resolution got that far */
+  digest: string | null;
+  decision_id: string;
+  /** the bundle revision that decided (null when no policy could run) */
+  revision: string | null;
+  /** fail-closed reasons (`registry_unreachable`, `timeout`, `no_trusted_policy`, …); empty when the policy decided */
+  errors: ErrorEntry[];
+  /** the result at the requested path, as the policy returned it */
+  result: unknown;
+  /** the assembled input document, when one was assembled */
+  input: InputV1 | null;
+  /** OPA-style timers (timer_*_ns) */
+  metrics: Record<string, number>;
+  cached: boolean;
+}
+
+export interface Decider {
+  decide(req: DecisionRequest, signal?: AbortSignal): Promise<Decision>;
+}
