@@ -3,6 +3,8 @@
 # (unit, integration against real peers on loopback, reliability). Runs on the project's Node.js 24.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Idempotent: Node.js 24, npm ci, the pinned real peers (fast when already there).
+bash "$root/scripts/setup.sh"
 # shellcheck source=scripts/env.sh
 . "$root/scripts/env.sh"
 cd "$root"
