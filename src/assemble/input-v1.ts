@@ -103,6 +103,8 @@ export interface VulnerabilityScan {
   matches: VulnerabilityMatch[];
   /** components that could not be matched (git/path crates, purl-less entries) */
   unmatched?: Array<{ name: string; version: string; reason: string }>;
+  /** advisories that matched by version but cannot apply on the target platform (affects.os/arch) */
+  not_applicable?: Array<{ id: string; name: string; version: string; reason: string }>;
 }
 
 export interface RequestV1 {

@@ -1,13 +1,53 @@
 import type { Command } from 'commander';
-import { WasmgateError } from '../../common/error.ts';
+import { createLogger } from '../../common/logger.ts';
+import { loadConfig } from '../../config/load.ts';
+import { startService } from '../../server/service.ts';
+import { createPlaceholderWiring, type Wire } from '../../server/wiring.ts';
 
-// PLACEHOLDER: replaced by the issue that owns `wasmgate serve`.
+export interface ServeOptions {
+  config?: string;
+  addr?: string;
+  unixSocket?: string;
+}
+
+/** The pipeline wiring `serve` uses; the lead replaces the placeholder with the real pipeline. */
+export let serveWiring: Wire = createPlaceholderWiring;
+export function setServeWiring(wire: Wire): void {
+  serveWiring = wire;
+}
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('(not yet available)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new WasmgateError('NOT_IMPLEMENTED', 'wasmgate serve is not implemented yet');
+    .description('Serves decisions over OPA\'s REST API on 127.0.0.1:8181 and/or a Unix socket (systemd socket activation accepted).')
+    .option('-c, --config <file>', 'YAML config file (default: the embedded default config)')
+    .option('-a, --addr <host:port>', 'TCP listen address, e.g. 127.0.0.1:8181 ("none" for no TCP listener)')
+    .option('-u, --unix-socket <path>', 'Unix socket path (mode from listeners.unix.mode, default 0660)')
+    .action(async (opts: ServeOptions) => {
+      await serve(opts);
     });
+}
+
+/** Runs until SIGTERM/SIGINT, then shuts down gracefully. */
+export async function serve(opts: ServeOptions): Promise<void> {
+  const logger = createLogger();
+  const { config, source } = await loadConfig(opts.config, {
+    overrides: { ...(opts.addr !== undefined ? { addr: opts.addr } : {}), ...(opts.unixSocket !== undefined ? { unixSocket: opts.unixSocket } : {}) },
+  });
+  logger.info({ config: source }, 'configuration loaded');
+  const service = await startService({ config, wire: serveWiring, logger });
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, 'shutting down');
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      service.stop().then(resolve, (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exitCode = 1;
+        resolve();
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
 }

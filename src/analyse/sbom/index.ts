@@ -1,0 +1,11 @@
+export { componentsFromCargoLock, looksLikeCargoLock } from './cargo-lock.ts';
+export { componentsFromCycloneDx, isCycloneDx } from './cyclonedx.ts';
+export { assertValidCycloneDx, CYCLONEDX_VERSIONS } from './cyclonedx-validate.ts';
+export { componentsFromSpdx, isSpdx } from './spdx.ts';
+export { componentsFromEmbedded } from './embedded.ts';
+export { componentsFromSbom, componentsFromInput, detectInput } from './detect.ts';
+export { componentFromPurl, cargoComponent } from './purl.ts';
+export { SbomError } from './error.ts';
+export type { SbomErrorCode } from './error.ts';
+export type { Component } from './types.ts';
+export type { DetectedInput, InputKind } from './detect.ts';

@@ -1,0 +1,293 @@
+import { WasmInspectError } from './error.ts';
+import { MAX_ENTRIES, MAX_NESTING } from './limits.ts';
+import { ByteReader } from './reader.ts';
+
+export type WasmKind = 'module' | 'component';
+
+export interface RawCustomSection {
+  name: string;
+  /** payload size in bytes (without the name) */
+  size: number;
+  payload: Uint8Array;
+  /** 0 for the top level, 1 for a module inside a component, … */
+  depth: number;
+}
+
+/** What one pass over the bytes found; higher layers turn it into facts. */
+export interface WalkResult {
+  kind: WasmKind;
+  imports: string[];
+  exports: string[];
+  customSections: RawCustomSection[];
+}
+
+const MAGIC = [0x00, 0x61, 0x73, 0x6d];
+
+interface State {
+  imports: string[];
+  exports: string[];
+  seenImports: Set<string>;
+  seenExports: Set<string>;
+  customSections: RawCustomSection[];
+  entries: number;
+}
+
+/** Walks a core module or a component: top-level imports and exports, custom sections at every level. */
+export function walkWasm(bytes: Uint8Array): WalkResult {
+  const state: State = { imports: [], exports: [], seenImports: new Set(), seenExports: new Set(), customSections: [], entries: 0 };
+  const r = new ByteReader(bytes);
+  const kind = readPreamble(r);
+  if (kind === 'module') walkCoreSections(r, state, 0);
+  else walkComponentSections(r, state, 0);
+  return { kind, imports: state.imports, exports: state.exports, customSections: state.customSections };
+}
+
+function readPreamble(r: ByteReader): WasmKind {
+  for (const m of MAGIC) {
+    if (r.remaining === 0) {
+      throw new WasmInspectError('WASM_TRUNCATED', `input ends at offset ${r.offset} inside the magic number: not a complete wasm module`);
+    }
+    if (r.byte('magic') !== m) {
+      throw new WasmInspectError('WASM_BAD_MAGIC', 'the bytes do not start with the wasm magic number \\0asm: not a WebAssembly module or component');
+    }
+  }
+  const version = r.byte('version') | (r.byte('version') << 8);
+  const layer = r.byte('layer') | (r.byte('layer') << 8);
+  if (layer === 0 && version === 1) return 'module';
+  if (layer === 1) return 'component';
+  throw new WasmInspectError(
+    'WASM_UNSUPPORTED_VERSION',
+    `unsupported wasm version ${version} layer ${layer}: expected a core module (version 1, layer 0) or a component (layer 1)`,
+  );
+}
+
+function count(state: State, what: string): void {
+  state.entries += 1;
+  if (state.entries > MAX_ENTRIES) {
+    throw new WasmInspectError('WASM_TOO_MANY_ENTRIES', `more than ${MAX_ENTRIES} imports, exports and custom sections (at ${what}): refusing to inspect further`);
+  }
+}
+
+function readSection(r: ByteReader): { id: number; body: ByteReader } {
+  const id = r.byte('section id');
+  const size = r.u32(`section ${id} size`);
+  return { id, body: r.sub(size, `section ${id}`) };
+}
+
+function readCustom(body: ByteReader, state: State, depth: number): void {
+  const name = body.name('custom section name');
+  const payload = body.take(body.remaining, `custom section ${name}`);
+  count(state, `custom section ${name}`);
+  state.customSections.push({ name, size: payload.length, payload, depth });
+}
+
+function pushUnique(list: string[], seen: Set<string>, value: string): void {
+  if (seen.has(value)) return;
+  seen.add(value);
+  list.push(value);
+}
+
+// ---- core modules ----------------------------------------------------------
+
+/** Core sections. At depth 0 imports and exports count; deeper only custom sections do. */
+function walkCoreSections(r: ByteReader, state: State, depth: number): void {
+  while (!r.done) {
+    const { id, body } = readSection(r);
+    switch (id) {
+      case 0:
+        readCustom(body, state, depth);
+        break;
+      case 2:
+        if (depth === 0) readCoreImports(body, state);
+        break;
+      case 7:
+        if (depth === 0) readCoreExports(body, state);
+        break;
+      default:
+        if (id > 13) throw new WasmInspectError('WASM_MALFORMED', `unknown core section id ${id} at offset ${body.base - 1}: not a valid module`);
+    }
+  }
+}
+
+function readCoreImports(r: ByteReader, state: State): void {
+  const n = r.u32('import count');
+  for (let i = 0; i < n; i++) {
+    const module = r.name('import module name');
+    const field = r.name('import field name');
+    skipCoreImportDesc(r);
+    count(state, 'import');
+    pushUnique(state.imports, state.seenImports, `${module}#${field}`);
+  }
+  r.expectEnd('the import section');
+}
+
+function skipCoreImportDesc(r: ByteReader): void {
+  const kind = r.byte('import kind');
+  switch (kind) {
+    case 0x00: // func: typeidx
+      r.u32('function type index');
+      return;
+    case 0x01: // table: reftype limits
+      skipValType(r);
+      skipLimits(r);
+      return;
+    case 0x02: // memory: limits
+      skipLimits(r);
+      return;
+    case 0x03: // global: valtype mut
+      skipValType(r);
+      r.byte('global mutability');
+      return;
+    case 0x04: // tag: attribute typeidx
+      r.byte('tag attribute');
+      r.u32('tag type index');
+      return;
+    default:
+      throw new WasmInspectError('WASM_MALFORMED', `unknown import kind 0x${kind.toString(16)} at offset ${r.offset - 1}`);
+  }
+}
+
+function skipValType(r: ByteReader): void {
+  const t = r.byte('value type');
+  // (ref null ht) / (ref ht) carry a heap type (s33)
+  if (t === 0x63 || t === 0x64) r.skipLeb('heap type', 5);
+}
+
+function skipLimits(r: ByteReader): void {
+  const flags = r.byte('limits flags');
+  if (flags > 0x0f) throw new WasmInspectError('WASM_MALFORMED', `unknown limits flags 0x${flags.toString(16)} at offset ${r.offset - 1}`);
+  const wide = (flags & 0x04) !== 0;
+  r.skipLeb('limits minimum', wide ? 10 : 5);
+  if (flags & 0x01) r.skipLeb('limits maximum', wide ? 10 : 5);
+  if (flags & 0x08) r.u32('page size');
+}
+
+function readCoreExports(r: ByteReader, state: State): void {
+  const n = r.u32('export count');
+  for (let i = 0; i < n; i++) {
+    const name = r.name('export name');
+    const kind = r.byte('export kind');
+    if (kind > 0x04) throw new WasmInspectError('WASM_MALFORMED', `unknown export kind 0x${kind.toString(16)} at offset ${r.offset - 1}`);
+    r.u32('export index');
+    count(state, 'export');
+    pushUnique(state.exports, state.seenExports, name);
+  }
+  r.expectEnd('the export section');
+}
+
+// ---- components ------------------------------------------------------------
+
+function walkComponentSections(r: ByteReader, state: State, depth: number): void {
+  while (!r.done) {
+    const { id, body } = readSection(r);
+    switch (id) {
+      case 0:
+        readCustom(body, state, depth);
+        break;
+      case 1:
+      case 4:
+        walkNested(body, state, depth + 1, id === 1 ? 'module' : 'component');
+        break;
+      case 10:
+        if (depth === 0) readComponentImports(body, state);
+        break;
+      case 11:
+        if (depth === 0) readComponentExports(body, state);
+        break;
+      default:
+        if (id > 12) throw new WasmInspectError('WASM_MALFORMED', `unknown component section id ${id} at offset ${body.base - 1}: not a valid component`);
+    }
+  }
+}
+
+function walkNested(body: ByteReader, state: State, depth: number, expected: WasmKind): void {
+  if (depth > MAX_NESTING) {
+    throw new WasmInspectError('WASM_NESTING_TOO_DEEP', `components nest deeper than ${MAX_NESTING} levels at offset ${body.base}: refusing to inspect further`);
+  }
+  const inner = new ByteReader(body.bytes, body.base);
+  const kind = readPreamble(inner);
+  if (kind !== expected) {
+    throw new WasmInspectError('WASM_MALFORMED', `a nested ${expected} at offset ${body.base} has a ${kind} header`);
+  }
+  if (kind === 'module') walkCoreSections(inner, state, depth);
+  else walkComponentSections(inner, state, depth);
+}
+
+/** `importname'` / `exportname'`: 0x00 name | 0x01 name versionsuffix. */
+function readExternName(r: ByteReader, what: string): string {
+  const tag = r.byte(`${what} tag`);
+  const name = r.name(what);
+  if (tag === 0x00) return name;
+  if (tag === 0x01) {
+    const suffix = r.name(`${what} version suffix`);
+    return `${name}${suffix}`;
+  }
+  throw new WasmInspectError('WASM_MALFORMED', `unknown ${what} tag 0x${tag.toString(16)} at offset ${r.offset - 1}`);
+}
+
+function skipExternDesc(r: ByteReader): void {
+  const tag = r.byte('extern descriptor');
+  switch (tag) {
+    case 0x00: {
+      const sub = r.byte('core module descriptor');
+      if (sub !== 0x11) throw new WasmInspectError('WASM_MALFORMED', `core module descriptor 0x${sub.toString(16)} at offset ${r.offset - 1} (expected 0x11)`);
+      r.u32('core type index');
+      return;
+    }
+    case 0x01:
+    case 0x04:
+    case 0x05:
+      r.u32('type index');
+      return;
+    case 0x02: {
+      const bound = r.byte('value bound');
+      if (bound === 0x00) r.u32('value index');
+      else if (bound === 0x01) skipComponentValType(r);
+      else throw new WasmInspectError('WASM_MALFORMED', `unknown value bound 0x${bound.toString(16)} at offset ${r.offset - 1}`);
+      return;
+    }
+    case 0x03: {
+      const bound = r.byte('type bound');
+      if (bound === 0x00) r.u32('type index');
+      else if (bound !== 0x01) throw new WasmInspectError('WASM_MALFORMED', `unknown type bound 0x${bound.toString(16)} at offset ${r.offset - 1}`);
+      return;
+    }
+    default:
+      throw new WasmInspectError('WASM_MALFORMED', `unknown extern descriptor 0x${tag.toString(16)} at offset ${r.offset - 1}`);
+  }
+}
+
+function skipComponentValType(r: ByteReader): void {
+  const b = r.peek();
+  // primitive value types are single bytes 0x64..0x7f; anything else is a type index
+  if (b !== undefined && b >= 0x64 && b <= 0x7f) r.byte('primitive value type');
+  else r.u32('value type index');
+}
+
+function readComponentImports(r: ByteReader, state: State): void {
+  const n = r.u32('component import count');
+  for (let i = 0; i < n; i++) {
+    const name = readExternName(r, 'component import name');
+    skipExternDesc(r);
+    count(state, 'component import');
+    pushUnique(state.imports, state.seenImports, name);
+  }
+  r.expectEnd('the component import section');
+}
+
+function readComponentExports(r: ByteReader, state: State): void {
+  const n = r.u32('component export count');
+  for (let i = 0; i < n; i++) {
+    const name = readExternName(r, 'component export name');
+    const sort = r.byte('export sort');
+    if (sort === 0x00) r.byte('core sort');
+    else if (sort > 0x05) throw new WasmInspectError('WASM_MALFORMED', `unknown export sort 0x${sort.toString(16)} at offset ${r.offset - 1}`);
+    r.u32('export index');
+    const hasType = r.byte('export type flag');
+    if (hasType === 0x01) skipExternDesc(r);
+    else if (hasType !== 0x00) throw new WasmInspectError('WASM_MALFORMED', `unknown export type flag 0x${hasType.toString(16)} at offset ${r.offset - 1}`);
+    count(state, 'component export');
+    pushUnique(state.exports, state.seenExports, name);
+  }
+  r.expectEnd('the component export section');
+}

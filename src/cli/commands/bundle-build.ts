@@ -1,0 +1,98 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { WasmgateError, messageOf } from '../../common/error.ts';
+
+const execFileAsync = promisify(execFile);
+
+/** Entrypoints compiled into the shipped bundle (issue 2): the package document, allow, deny. */
+export const BUNDLE_ENTRYPOINTS: readonly string[] = Object.freeze(['wasm/sbom', 'wasm/sbom/allow', 'wasm/sbom/deny']);
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface BuildBundleOptions {
+  /** policy source directory; default <repo>/policies */
+  policiesDir?: string;
+  /** output bundle; default <repo>/bundles/wasm-sbom.tar.gz */
+  out?: string;
+  /** capabilities file; default <policiesDir>/capabilities.json */
+  capabilities?: string;
+  /** .manifest revision; default derived from the sources (`src-<sha256 prefix>`) */
+  revision?: string;
+  /** the opa binary; default `opa` on PATH (scripts/env.sh puts the pinned one first) */
+  opa?: string;
+  entrypoints?: readonly string[];
+}
+
+export interface BuildBundleResult {
+  out: string;
+  revision: string;
+  entrypoints: readonly string[];
+}
+
+/** Files that go into the bundle (policy sources and data, not tests or the capabilities file). */
+async function bundleSources(dir: string, capabilities: string): Promise<string[]> {
+  const out: string[] = [];
+  const visit = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await visit(p);
+      else if (e.isFile() && resolve(p) !== resolve(capabilities)
+        && ((e.name.endsWith('.rego') && !e.name.endsWith('_test.rego')) || /^data\.(json|ya?ml)$/.test(e.name))) out.push(p);
+    }
+  };
+  await visit(dir);
+  return out.sort();
+}
+
+/** A revision that changes exactly when the bundle's sources, capabilities or entrypoints change. */
+export async function sourceRevision(dir: string, capabilities: string, entrypoints: readonly string[]): Promise<string> {
+  const h = createHash('sha256');
+  for (const file of [...(await bundleSources(dir, capabilities)), capabilities]) {
+    h.update(relative(dir, file).split('\\').join('/')).update('\0').update(await readFile(file)).update('\0');
+  }
+  h.update(entrypoints.join('\n'));
+  return `src-${h.digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * Builds the policy bundle with `opa build -t wasm -b`: the entrypoints, the
+ * wasm-only capabilities file, tests excluded, unused rules pruned, and a
+ * deterministic revision. Writes atomically (temp file, then rename).
+ */
+export async function buildBundle(options: BuildBundleOptions = {}): Promise<BuildBundleResult> {
+  const policiesDir = resolve(options.policiesDir ?? join(ROOT, 'policies'));
+  const out = resolve(options.out ?? join(ROOT, 'bundles', 'wasm-sbom.tar.gz'));
+  const capabilities = resolve(options.capabilities ?? join(policiesDir, 'capabilities.json'));
+  const entrypoints = options.entrypoints ?? BUNDLE_ENTRYPOINTS;
+  const revision = options.revision ?? (await sourceRevision(policiesDir, capabilities, entrypoints));
+  const tmp = `${out}.tmp-${process.pid}`;
+  const args = [
+    'build', '-t', 'wasm', '-b', basename(policiesDir),
+    ...entrypoints.flatMap((e) => ['-e', e]),
+    '--prune-unused',
+    '--capabilities', capabilities,
+    '--ignore', '*_test.rego',
+    '--ignore', 'capabilities.json',
+    '-r', revision,
+    '-o', tmp,
+  ];
+  await mkdir(dirname(out), { recursive: true });
+  try {
+    // cwd = the policies dir's parent so the bundle's .rego paths do not depend on where the repo lives
+    await execFileAsync(options.opa ?? 'opa', args, { cwd: dirname(policiesDir), maxBuffer: 16 * 1024 * 1024 });
+    await rename(tmp, out);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    const { stderr, stdout } = err as { stderr?: unknown; stdout?: unknown };
+    // opa reports compile errors on stdout, usage errors on stderr
+    const said = [stderr, stdout].filter((s): s is string => typeof s === 'string' && s.trim() !== '').map((s) => s.trim());
+    const detail = said.length > 0 ? said.join('\n') : messageOf(err);
+    const hint = (err as { code?: unknown }).code === 'ENOENT' ? ' (opa not found: source scripts/env.sh or pass --opa)' : '';
+    throw new WasmgateError('BUNDLE_BUILD_FAILED', `opa build failed for ${policiesDir}: ${detail}${hint}`, { cause: err });
+  }
+  return { out, revision, entrypoints };
+}

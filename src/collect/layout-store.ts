@@ -1,0 +1,175 @@
+import { open, readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { isDigest } from '../resolve/grammar.ts';
+import { ANNOTATIONS, INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES } from '../registry/constants.ts';
+import { assertDigest, sha256Digest, verifyDigest } from '../registry/digest.ts';
+import { RegistryError } from '../registry/error.ts';
+import { parseManifestDocument, type ImageIndex } from '../registry/manifest.ts';
+import type { ArtifactStore, FetchedManifest, FetchOptions, ReferrersList, StoreLimits } from './store.ts';
+import { DEFAULT_STORE_LIMITS } from './store.ts';
+import type { OciDescriptor } from './types.ts';
+
+/** How many manifests a referrers scan of a layout examines at most. */
+const MAX_SCAN = 10_000;
+
+/**
+ * An OCI image-layout directory (`oci-layout`, `index.json`, `blobs/sha256/…`) as an ArtifactStore: what
+ * `oras push --oci-layout`, `oras cp --to-oci-layout` and `cosign save` write. Tags are the
+ * `org.opencontainers.image.ref.name` annotations of index.json entries. There is no referrers API; referrers
+ * are found by scanning every manifest the layout holds for a matching `subject`. `repository` is ignored (a
+ * layout is one repository).
+ */
+export class OciLayoutStore implements ArtifactStore {
+  readonly kind = 'oci-layout' as const;
+  readonly id: string;
+  readonly dir: string;
+  readonly limits: Readonly<StoreLimits>;
+  #scan: { mtimeMs: number; manifests: Map<string, { descriptor: OciDescriptor; subject?: string; artifactType?: string; annotations?: Record<string, string> }> } | undefined;
+
+  constructor(dir: string, options: { limits?: Partial<StoreLimits> } = {}) {
+    this.dir = resolve(dir);
+    this.id = `oci:${this.dir}`;
+    this.limits = Object.freeze({ ...DEFAULT_STORE_LIMITS, ...options.limits });
+  }
+
+  async close(): Promise<void> {}
+
+  /** index.json, parsed and bounded. */
+  async readIndex(): Promise<ImageIndex> {
+    const layoutFile = join(this.dir, 'oci-layout');
+    let layout: unknown;
+    try {
+      layout = JSON.parse(await readFile(layoutFile, 'utf8'));
+    } catch (cause) {
+      throw new RegistryError('LAYOUT_INVALID', `${this.dir} is not an OCI image layout (no readable oci-layout file); create it with oras push --oci-layout or cosign save`, { cause, details: { dir: this.dir } });
+    }
+    if (typeof layout !== 'object' || layout === null || (layout as { imageLayoutVersion?: unknown }).imageLayoutVersion !== '1.0.0') {
+      throw new RegistryError('LAYOUT_INVALID', `${layoutFile} does not declare imageLayoutVersion 1.0.0`);
+    }
+    const bytes = await this.#readBounded(join(this.dir, 'index.json'), this.limits.manifestBytes, `${this.dir}/index.json`).catch((cause: unknown) => {
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw new RegistryError('LAYOUT_INVALID', `${this.dir}/index.json is missing`, { cause });
+      throw cause;
+    });
+    const doc = parseManifestDocument(bytes, undefined);
+    if (doc.kind !== 'index') throw new RegistryError('LAYOUT_INVALID', `${this.dir}/index.json is not an image index`);
+    return doc;
+  }
+
+  /** The manifest an `oci:<dir>` reference without tag or digest means: the only entry of index.json. */
+  async defaultReference(): Promise<string> {
+    const index = await this.readIndex();
+    if (index.manifests.length === 1 && index.manifests[0]) return index.manifests[0].digest;
+    const tags = index.manifests.map((m) => m.annotations?.[ANNOTATIONS.refName]).filter((t): t is string => t !== undefined);
+    throw new RegistryError('MANIFEST_UNKNOWN', `${this.dir} holds ${index.manifests.length} manifests; name one as oci:<dir>:<tag> or oci:<dir>@sha256:… (tags: ${tags.slice(0, 10).join(', ') || 'none'})`);
+  }
+
+  async fetchManifest(_repository: string, reference: string, opts: FetchOptions = {}): Promise<FetchedManifest> {
+    let digest = reference;
+    if (!isDigest(reference)) {
+      const index = await this.readIndex();
+      const entry = index.manifests.find((m) => m.annotations?.[ANNOTATIONS.refName] === reference);
+      if (!entry) throw new RegistryError('MANIFEST_UNKNOWN', `tag ${reference} does not exist in OCI layout ${this.dir}`, { details: { dir: this.dir, reference } });
+      digest = entry.digest;
+    }
+    const what = `manifest ${digest} in ${this.dir}`;
+    const limit = Math.min(opts.maxBytes ?? this.limits.manifestBytes, this.limits.manifestBytes);
+    const bytes = await this.#readBlobFile(digest, limit, what, 'MANIFEST_UNKNOWN');
+    verifyDigest(bytes, digest, what);
+    const document = parseManifestDocument(bytes, undefined);
+    return { digest: sha256Digest(bytes), mediaType: document.mediaType, size: bytes.byteLength, bytes, document };
+  }
+
+  async fetchBlob(_repository: string, descriptor: Pick<OciDescriptor, 'digest' | 'size'>, opts: FetchOptions = {}): Promise<Uint8Array> {
+    const what = `blob ${descriptor.digest} in ${this.dir}`;
+    const limit = Math.min(opts.maxBytes ?? this.limits.blobBytes, this.limits.blobBytes);
+    if (descriptor.size > limit) throw new RegistryError('SIZE_LIMIT_EXCEEDED', `${what} is ${descriptor.size} bytes; the limit is ${limit}`);
+    const bytes = await this.#readBlobFile(descriptor.digest, descriptor.size, what, 'BLOB_UNKNOWN');
+    if (bytes.byteLength !== descriptor.size) throw new RegistryError('DIGEST_MISMATCH', `${what} is ${bytes.byteLength} bytes but its descriptor says ${descriptor.size}`);
+    verifyDigest(bytes, descriptor.digest, what);
+    return bytes;
+  }
+
+  async listReferrers(_repository: string, digest: string, opts: FetchOptions & { artifactType?: string } = {}): Promise<ReferrersList> {
+    assertDigest(digest, `referrers of ${digest}`);
+    const scan = await this.#scanManifests(opts);
+    const descriptors: OciDescriptor[] = [];
+    for (const m of scan.values()) {
+      if (m.subject !== digest) continue;
+      if (opts.artifactType !== undefined && m.artifactType !== opts.artifactType) continue;
+      const d: OciDescriptor = { ...m.descriptor };
+      if (m.artifactType !== undefined) d.artifactType = m.artifactType;
+      if (m.annotations !== undefined) d.annotations = m.annotations;
+      descriptors.push(d);
+    }
+    return { descriptors, filtersApplied: opts.artifactType !== undefined ? ['artifactType'] : [] };
+  }
+
+  async listTags(): Promise<string[]> {
+    const index = await this.readIndex();
+    return index.manifests.map((m) => m.annotations?.[ANNOTATIONS.refName]).filter((t): t is string => t !== undefined);
+  }
+
+  /** Every manifest reachable from index.json (through nested indexes), with its subject; cached until index.json changes. */
+  async #scanManifests(opts: FetchOptions): Promise<Map<string, { descriptor: OciDescriptor; subject?: string; artifactType?: string; annotations?: Record<string, string> }>> {
+    const st = await stat(join(this.dir, 'index.json')).catch((cause: unknown) => {
+      throw new RegistryError('LAYOUT_INVALID', `${this.dir}/index.json is missing`, { cause });
+    });
+    if (this.#scan && this.#scan.mtimeMs === st.mtimeMs) return this.#scan.manifests;
+    const manifests = new Map<string, { descriptor: OciDescriptor; subject?: string; artifactType?: string; annotations?: Record<string, string> }>();
+    const queue: OciDescriptor[] = [...(await this.readIndex()).manifests];
+    const seen = new Set<string>();
+    while (queue.length > 0 && seen.size < MAX_SCAN) {
+      const d = queue.shift();
+      if (!d || seen.has(d.digest)) continue;
+      seen.add(d.digest);
+      if (!MANIFEST_MEDIA_TYPES.includes(d.mediaType) && !INDEX_MEDIA_TYPES.includes(d.mediaType)) continue;
+      let fetched: FetchedManifest;
+      try {
+        fetched = await this.fetchManifest('', d.digest, opts);
+      } catch {
+        continue; // a dangling entry does not hide the others; fetching it by digest reports the error
+      }
+      const doc = fetched.document;
+      if (doc.kind === 'index') queue.push(...doc.manifests);
+      const entry: { descriptor: OciDescriptor; subject?: string; artifactType?: string; annotations?: Record<string, string> } = {
+        descriptor: { mediaType: fetched.mediaType, digest: fetched.digest, size: fetched.size },
+      };
+      if (doc.subject) entry.subject = doc.subject.digest;
+      const artifactType = doc.artifactType ?? (doc.kind === 'manifest' ? doc.config.mediaType : undefined);
+      if (artifactType !== undefined) entry.artifactType = artifactType;
+      if (doc.annotations) entry.annotations = doc.annotations;
+      manifests.set(fetched.digest, entry);
+    }
+    this.#scan = { mtimeMs: st.mtimeMs, manifests };
+    return manifests;
+  }
+
+  async #readBlobFile(digest: string, limit: number, what: string, missing: 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN'): Promise<Uint8Array> {
+    assertDigest(digest, what);
+    const path = join(this.dir, 'blobs', 'sha256', digest.slice('sha256:'.length));
+    try {
+      return await this.#readBounded(path, limit, what);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RegistryError(missing, `${what} does not exist`, { details: { dir: this.dir, digest } });
+      throw err;
+    }
+  }
+
+  async #readBounded(path: string, limit: number, what: string): Promise<Uint8Array> {
+    const fh = await open(path, 'r');
+    try {
+      const st = await fh.stat();
+      if (st.size > limit) throw new RegistryError('SIZE_LIMIT_EXCEEDED', `${what} is ${st.size} bytes; the limit is ${limit}`, { details: { size: st.size, limit } });
+      const buf = Buffer.alloc(st.size);
+      let off = 0;
+      while (off < st.size) {
+        const { bytesRead } = await fh.read(buf, off, st.size - off, off);
+        if (bytesRead === 0) break;
+        off += bytesRead;
+      }
+      return new Uint8Array(buf.buffer, buf.byteOffset, off);
+    } finally {
+      await fh.close();
+    }
+  }
+}

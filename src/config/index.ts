@@ -1,0 +1,10 @@
+export { loadConfig, parseConfig } from './load.ts';
+export type { ConfigOverrides, LoadedConfig } from './load.ts';
+export { validateConfig } from './validate.ts';
+export { substituteEnv } from './env.ts';
+export { toPublicConfig } from './redact.ts';
+export { EMBEDDED_DEFAULT_CONFIG_YAML } from './defaults.ts';
+export { configSchema, DEFAULT_ERASE } from './schema.ts';
+export { ConfigError } from './error.ts';
+export type { ConfigErrorCode, ConfigProblem } from './error.ts';
+export type * from './types.ts';

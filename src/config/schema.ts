@@ -1,0 +1,345 @@
+/**
+ * The config file's JSON Schema: OPA's shape where OPA has the concept
+ * (docs/configuration.md), wasmgate's own keys beside them. Defaults are
+ * injected by ajv while validating. `description` is the fix shown in errors.
+ */
+
+const str = { type: 'string' } as const;
+const posInt = { type: 'integer', minimum: 1 } as const;
+const nonNegInt = { type: 'integer', minimum: 0 } as const;
+const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
+
+const credentials = {
+  type: 'object',
+  description: 'one of bearer, client_tls, oauth2, … as OPA accepts',
+  properties: {
+    bearer: {
+      type: 'object',
+      properties: { token: str, token_path: str, scheme: { type: 'string', default: 'Bearer' } },
+      additionalProperties: false,
+    },
+  },
+  additionalProperties: true,
+} as const;
+
+const service = {
+  type: 'object',
+  description: 'a service: {url: https://…, headers?, credentials?, tls?}',
+  required: ['url'],
+  properties: {
+    name: str,
+    url: { type: 'string', minLength: 1, description: 'the service base URL, e.g. https://logs.example.com' },
+    type: { type: 'string', enum: ['oci', 'http'] },
+    headers: stringMap,
+    response_header_timeout_seconds: { type: 'integer', minimum: 0, default: 10 },
+    allow_insecure_tls: { type: 'boolean', default: false },
+    tls: { type: 'object', properties: { ca_cert: str, system_ca_required: { type: 'boolean' } }, additionalProperties: false },
+    credentials,
+  },
+  additionalProperties: false,
+} as const;
+
+const delayPair = {
+  type: 'object',
+  properties: {
+    min_delay_seconds: { ...posInt, description: 'seconds, set together with max_delay_seconds (max ≥ min)' },
+    max_delay_seconds: { ...posInt, description: 'seconds, set together with min_delay_seconds (max ≥ min)' },
+    long_polling_timeout_seconds: posInt,
+  },
+  additionalProperties: false,
+} as const;
+
+const jsonPointer = { type: 'string', pattern: '^/(input|result)(/[^/]*)*$', description: 'a JSON pointer under /input or /result, `*` matches any array index or key' } as const;
+
+export const DEFAULT_ERASE = [
+  '/input/signatures/*/predicate',
+  '/input/sbom_attestations/*/predicate',
+  '/input/provenance_attestations/*/predicate',
+  '/input/other_attestations/*/predicate',
+] as const;
+
+export const configSchema = {
+  $id: 'https://wasmgate.dev/schemas/config.json',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    services: {
+      description: 'a map of name → service, or a list of services with `name`',
+      default: {},
+      oneOf: [
+        { type: 'object', additionalProperties: service },
+        { type: 'array', items: { ...service, required: ['name', 'url'] } },
+      ],
+    },
+    labels: { ...stringMap, default: {}, description: 'string labels added to decision logs and status (id and version are added)' },
+    keys: {
+      type: 'object',
+      default: {},
+      description: 'a map of key id → {algorithm, key}',
+      additionalProperties: {
+        type: 'object',
+        properties: {
+          algorithm: { type: 'string', default: 'RS256' },
+          key: str,
+          private_key: str,
+          scope: str,
+        },
+        additionalProperties: false,
+      },
+    },
+    bundles: {
+      type: 'object',
+      default: {},
+      description: 'a map of bundle name → {service?, resource?, signing?, polling?, persist?}',
+      additionalProperties: {
+        type: 'object',
+        properties: {
+          service: str,
+          resource: str,
+          persist: { type: 'boolean', default: false },
+          size_limit_bytes: { ...posInt, default: 1073741824 },
+          trigger: { type: 'string', enum: ['periodic', 'manual'], default: 'periodic' },
+          polling: delayPair,
+          signing: {
+            type: 'object',
+            properties: {
+              keyid: str,
+              scope: str,
+              exclude_files: { type: 'array', items: str },
+            },
+            additionalProperties: false,
+          },
+        },
+        additionalProperties: false,
+      },
+    },
+    decision_logs: {
+      type: 'object',
+      default: {},
+      properties: {
+        service: { type: 'string', description: 'a name from `services` to upload decision logs to' },
+        resource: { type: 'string', default: '/logs' },
+        partition_name: str,
+        console: { type: 'boolean', default: false, description: 'true to log each decision as a JSON line on stdout' },
+        file: { type: ['string', 'null'], default: null, description: 'a path to append JSON-lines decision events to' },
+        mask_decision: { type: 'string', default: '/system/log/mask' },
+        drop_decision: { type: 'string', default: '/system/log/drop' },
+        erase: {
+          type: 'array',
+          items: jsonPointer,
+          default: [...DEFAULT_ERASE],
+          description: 'JSON pointers removed from logged events (default: every evidence predicate); [] logs inputs whole',
+        },
+        mask: {
+          type: 'array',
+          default: [],
+          description: 'list of {path: /input/…, value?} replacing a logged value (default value "**REDACTED**")',
+          items: {
+            type: 'object',
+            required: ['path'],
+            properties: { path: jsonPointer, value: {} },
+            additionalProperties: false,
+          },
+        },
+        reporting: {
+          type: 'object',
+          default: {},
+          properties: {
+            buffer_type: { type: 'string', enum: ['size', 'event'], default: 'event' },
+            buffer_size_limit_events: { ...posInt, default: 10000 },
+            buffer_size_limit_bytes: nonNegInt,
+            upload_size_limit_bytes: { type: 'integer', minimum: 90, default: 32768 },
+            min_delay_seconds: { ...posInt, description: 'seconds, set together with max_delay_seconds (max ≥ min)' },
+            max_delay_seconds: { ...posInt, description: 'seconds, set together with min_delay_seconds (max ≥ min)' },
+            max_decisions_per_second: { type: ['number', 'null'] },
+            trigger: { type: 'string', enum: ['periodic', 'immediate', 'manual'], default: 'periodic' },
+          },
+          additionalProperties: false,
+        },
+        request_context: { type: 'object' },
+      },
+      additionalProperties: false,
+    },
+    status: {
+      type: 'object',
+      default: {},
+      properties: {
+        service: str,
+        partition_name: str,
+        console: { type: 'boolean', default: false },
+        prometheus: { type: 'boolean', default: true },
+        trigger: { type: 'string', enum: ['periodic', 'manual'], default: 'periodic' },
+      },
+      additionalProperties: false,
+    },
+    default_decision: { type: 'string', default: '/system/main', pattern: '^/?[^\\s]*$' },
+    default_authorization_decision: { type: 'string', default: '/system/authz/allow' },
+    persistence_directory: { type: 'string', default: '.wasmgate', description: 'a directory for the last good bundle and the vulnerability DB cache' },
+    nd_builtin_cache: { type: 'boolean', default: false },
+    server: {
+      type: 'object',
+      default: {},
+      properties: {
+        decoding: {
+          type: 'object',
+          default: {},
+          properties: {
+            max_length: { ...posInt, default: 1048576, description: 'the largest request body in bytes (default 1 MiB)' },
+            max_depth: { type: 'integer', minimum: 2, maximum: 10000, default: 64, description: 'the deepest JSON nesting accepted in a request body' },
+            gzip: {
+              type: 'object',
+              default: {},
+              properties: { max_length: { ...posInt, default: 8388608, description: 'the largest gunzipped request body in bytes' } },
+              additionalProperties: false,
+            },
+          },
+          additionalProperties: false,
+        },
+        encoding: {
+          type: 'object',
+          default: {},
+          properties: {
+            gzip: {
+              type: 'object',
+              default: {},
+              properties: {
+                min_length: { ...nonNegInt, default: 1024 },
+                compression_level: { type: 'integer', minimum: 0, maximum: 9, default: 9 },
+              },
+              additionalProperties: false,
+            },
+          },
+          additionalProperties: false,
+        },
+        metrics: {
+          type: 'object',
+          default: {},
+          properties: {
+            prom: {
+              type: 'object',
+              default: {},
+              properties: {
+                http_request_duration_seconds: {
+                  type: 'object',
+                  default: {},
+                  properties: { buckets: { type: 'array', items: { type: 'number', exclusiveMinimum: 0 }, minItems: 1 } },
+                  additionalProperties: false,
+                },
+              },
+              additionalProperties: false,
+            },
+          },
+          additionalProperties: false,
+        },
+        shutdown_grace_ms: { ...posInt, default: 10000, description: 'how long to let in-flight requests finish on SIGTERM' },
+      },
+      additionalProperties: false,
+    },
+    plugins: { type: 'object', default: {} },
+
+    // wasmgate's own keys
+    registries: {
+      type: 'object',
+      default: {},
+      properties: {
+        allow: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          default: [],
+          description: 'registry hosts (host or host:port, `*.example.com` wildcards) modules may come from; [] allows only oci: layouts',
+        },
+        insecure: { type: 'array', items: str, default: [], description: 'hosts spoken to over plain HTTP (loopback test registries)' },
+        docker_config: { type: ['string', 'null'], default: null, description: 'path to a Docker config.json (default $DOCKER_CONFIG/config.json, then ~/.docker/config.json)' },
+        limits: {
+          type: 'object',
+          default: {},
+          properties: {
+            manifest_bytes: { ...posInt, default: 4194304 },
+            blob_bytes: { ...posInt, default: 134217728 },
+            attestation_bytes: { ...posInt, default: 16777216 },
+            referrers: { ...posInt, default: 128 },
+            request_timeout_ms: { ...posInt, default: 5000 },
+            concurrency: { ...posInt, default: 8 },
+          },
+          additionalProperties: false,
+        },
+      },
+      additionalProperties: false,
+    },
+    trust: { type: 'object', default: {}, description: 'the trust configuration (validated by the verification module)' },
+    vulnerability_db: {
+      type: 'object',
+      default: {},
+      properties: {
+        path: { type: ['string', 'null'], default: null, description: 'a directory or file with OSV records' },
+        refresh: {
+          type: 'object',
+          default: {},
+          properties: {
+            url: { type: ['string', 'null'], default: null },
+            schedule: { type: ['string', 'null'], default: null, description: 'a cron expression, e.g. "0 */6 * * *"' },
+          },
+          additionalProperties: false,
+        },
+        count_informational: { type: 'boolean', default: false },
+      },
+      additionalProperties: false,
+    },
+    decision: {
+      type: 'object',
+      default: {},
+      properties: {
+        paths: {
+          type: 'array',
+          items: { type: 'string', pattern: '^/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*/?$' },
+          minItems: 1,
+          default: ['wasm/sbom'],
+          description: 'policy paths that wasmgate answers by assembling evidence itself, e.g. [wasm/sbom]',
+        },
+        deadline_ms: { type: 'integer', minimum: 1, maximum: 600000, default: 900, description: 'the per-decision time budget in milliseconds, e.g. 900' },
+        cache: {
+          type: 'object',
+          default: {},
+          properties: {
+            ttl_seconds: { ...nonNegInt, default: 300, description: 'seconds a decision stays cached; 0 disables the cache' },
+            max_entries: { ...posInt, default: 10000 },
+          },
+          additionalProperties: false,
+        },
+      },
+      additionalProperties: false,
+    },
+    listeners: {
+      type: 'object',
+      default: {},
+      properties: {
+        tcp: {
+          type: ['string', 'null'],
+          default: '127.0.0.1:8181',
+          pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$',
+          description: 'host:port to listen on, e.g. "127.0.0.1:8181"; null for no TCP listener',
+        },
+        unix: {
+          default: null,
+          oneOf: [
+            { type: 'null' },
+            {
+              type: 'object',
+              required: ['path'],
+              properties: {
+                path: { type: 'string', minLength: 1 },
+                mode: { type: 'string', pattern: '^0?[0-7]{3}$', default: '0660', description: 'octal file mode, e.g. "0660"' },
+              },
+              additionalProperties: false,
+            },
+          ],
+          description: '{path: /run/wasmgate.sock, mode: "0660"} or null',
+        },
+      },
+      additionalProperties: false,
+    },
+  },
+} as const;
+
+/** The top-level keys the schema knows, for "did you mean" hints. */
+export const TOP_LEVEL_KEYS: readonly string[] = Object.keys(configSchema.properties);

@@ -1,0 +1,132 @@
+/** The validated, defaults-injected configuration (see schema.ts for the wire shape). */
+
+export interface ServiceConfig {
+  name: string;
+  url: string;
+  type?: 'oci' | 'http';
+  headers?: Record<string, string>;
+  response_header_timeout_seconds: number;
+  allow_insecure_tls: boolean;
+  tls?: { ca_cert?: string; system_ca_required?: boolean };
+  credentials?: Record<string, unknown>;
+}
+
+export interface BundleConfig {
+  service?: string;
+  resource?: string;
+  persist: boolean;
+  size_limit_bytes: number;
+  trigger: 'periodic' | 'manual';
+  polling?: { min_delay_seconds?: number; max_delay_seconds?: number; long_polling_timeout_seconds?: number };
+  signing?: { keyid?: string; scope?: string; exclude_files?: string[] };
+}
+
+export interface KeyConfig {
+  algorithm: string;
+  key?: string;
+  private_key?: string;
+  scope?: string;
+}
+
+export interface LogMask {
+  path: string;
+  value?: unknown;
+}
+
+export interface DecisionLogsConfig {
+  service?: string;
+  resource: string;
+  partition_name?: string;
+  console: boolean;
+  file: string | null;
+  mask_decision: string;
+  drop_decision: string;
+  erase: string[];
+  mask: LogMask[];
+  reporting: {
+    buffer_type: 'size' | 'event';
+    buffer_size_limit_events: number;
+    buffer_size_limit_bytes?: number;
+    upload_size_limit_bytes: number;
+    min_delay_seconds?: number;
+    max_delay_seconds?: number;
+    max_decisions_per_second?: number | null;
+    trigger: 'periodic' | 'immediate' | 'manual';
+  };
+  request_context?: Record<string, unknown>;
+}
+
+export interface StatusConfig {
+  service?: string;
+  partition_name?: string;
+  console: boolean;
+  prometheus: boolean;
+  trigger: 'periodic' | 'manual';
+}
+
+export interface ServerConfig {
+  decoding: { max_length: number; max_depth: number; gzip: { max_length: number } };
+  encoding: { gzip: { min_length: number; compression_level: number } };
+  metrics: { prom: { http_request_duration_seconds: { buckets?: number[] } } };
+  shutdown_grace_ms: number;
+}
+
+export interface RegistriesConfig {
+  allow: string[];
+  insecure: string[];
+  docker_config: string | null;
+  limits: {
+    manifest_bytes: number;
+    blob_bytes: number;
+    attestation_bytes: number;
+    referrers: number;
+    request_timeout_ms: number;
+    concurrency: number;
+  };
+}
+
+export interface VulnerabilityDbConfig {
+  path: string | null;
+  refresh: { url: string | null; schedule: string | null };
+  count_informational: boolean;
+}
+
+export interface DecisionConfig {
+  /** normalised: no leading or trailing slash */
+  paths: string[];
+  deadline_ms: number;
+  cache: { ttl_seconds: number; max_entries: number };
+}
+
+export interface UnixListenerConfig {
+  path: string;
+  /** octal string, e.g. "0660" */
+  mode: string;
+}
+
+export interface ListenersConfig {
+  tcp: string | null;
+  unix: UnixListenerConfig | null;
+}
+
+export interface WasmgateConfig {
+  /** normalised to a map keyed by name */
+  services: Record<string, ServiceConfig>;
+  labels: Record<string, string>;
+  keys: Record<string, KeyConfig>;
+  bundles: Record<string, BundleConfig>;
+  decision_logs: DecisionLogsConfig;
+  status: StatusConfig;
+  default_decision: string;
+  default_authorization_decision: string;
+  persistence_directory: string;
+  nd_builtin_cache: boolean;
+  server: ServerConfig;
+  plugins: Record<string, unknown>;
+  registries: RegistriesConfig;
+  /** opaque here: validated by the verification module */
+  trust: Record<string, unknown>;
+  vulnerability_db: VulnerabilityDbConfig;
+  decision: DecisionConfig;
+  listeners: ListenersConfig;
+}

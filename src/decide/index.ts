@@ -1,0 +1,10 @@
+export { createDecisionCache, decisionKey, configHash, pinnedSubject, withDecisionCache } from './cache.ts';
+export type { DecisionCache, DecisionCacheOptions, DecisionCacheStats, DecisionKeyParts, DecisionVersions } from './cache.ts';
+export { withDeadline, failClosed } from './deadline.ts';
+export type { DeadlineOptions } from './deadline.ts';
+export { classifyError } from './reasons.ts';
+export type { CallerErrorKind, Classified, DenyReason } from './reasons.ts';
+export { CallerError, DecideError } from './error.ts';
+export type { DecideErrorCode } from './error.ts';
+export { stableStringify } from './stable-json.ts';
+export type { Decider, Decision, DecisionRequest } from './types.ts';

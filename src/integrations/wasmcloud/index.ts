@@ -1,0 +1,10 @@
+export { startWasmcloudPolicyService } from './nats-service.ts';
+export { createPolicyHandler } from './policy-handler.ts';
+export { parsePolicyRequest, hostCacheKey } from './protocol.ts';
+export { toWasmcloudOptions, WASMCLOUD_DEFAULTS } from './options.ts';
+export { WasmcloudError } from './error.ts';
+export type { WasmcloudPolicyService } from './nats-service.ts';
+export type { PolicyHandler, PublishOverride, RecheckResult } from './policy-handler.ts';
+export type { PolicyRequestV1, PolicyResponseV1, PolicyKindV1, ComponentInfoV1, HostInfoV1 } from './protocol.ts';
+export type { WasmcloudPolicyOptions, InvocationMode } from './options.ts';
+export type { WasmcloudErrorCode } from './error.ts';

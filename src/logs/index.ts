@@ -1,0 +1,13 @@
+export { createDecisionLogger, createDecisionLoggerFromConfig, instanceLabels } from './decision-logger.ts';
+export type { DecisionLogger, DecisionLoggerFromConfig, DecisionLoggerOptions } from './decision-logger.ts';
+export { createConsoleSink } from './console-sink.ts';
+export { createFileSink } from './file-sink.ts';
+export type { FileSinkOptions } from './file-sink.ts';
+export { createHttpSink } from './http-sink.ts';
+export type { HttpSinkOptions } from './http-sink.ts';
+export { createRedactor, compilePointer, MASK_PLACEHOLDER } from './erase.ts';
+export type { MaskRule, Redactor } from './erase.ts';
+export { LogsError } from './error.ts';
+export type { LogsErrorCode } from './error.ts';
+export type { DecisionLogSink } from './sink.ts';
+export type { DecisionEventV1, DecisionLogRecord } from './event.ts';

@@ -1,0 +1,15 @@
+export { RegistryClient, splitRepository } from './client.ts';
+export type { RegistryClientOptions } from './client.ts';
+export { RegistryError, isRegistryError } from './error.ts';
+export type { RegistryErrorCode } from './error.ts';
+export { createDockerConfigCredentials, createStaticCredentials, anonymousCredentials } from './credentials.ts';
+export type { Credential, CredentialProvider, DockerConfigOptions } from './credentials.ts';
+export { parseChallenge } from './auth.ts';
+export { isLoopbackHost, matchesHost } from './hosts.ts';
+export type { HostPolicy } from './hosts.ts';
+export { parseManifestDocument, toDescriptor } from './manifest.ts';
+export type { ImageManifest, ImageIndex, ManifestDocument } from './manifest.ts';
+export { sha256Digest, verifyDigest } from './digest.ts';
+export { MEDIA_TYPES, ANNOTATIONS, WASM_LAYER_MEDIA_TYPES } from './constants.ts';
+export { parseRetryAfter } from './transport.ts';
+export type { TransportOptions } from './transport.ts';

@@ -1,0 +1,60 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { toPublicConfig } from '../../config/redact.ts';
+import type { ServerDeps } from '../types.ts';
+import { ApiError } from './errors.ts';
+import { flag, sendJson } from './json.ts';
+
+type Query = URLSearchParams | undefined;
+
+/** GET /health: 200 {} ; `?bundles` 500 until every configured bundle activated once; `?plugins` 500 unless all OK. */
+export function health(deps: ServerDeps, res: ServerResponse, query: Query): number {
+  const pretty = flag(query, 'pretty');
+  if ((flag(query, 'bundles') || flag(query, 'bundle')) && !deps.status.bundlesReady()) {
+    sendJson(res, 500, { error: 'one or more bundles are not activated' }, pretty);
+    return 500;
+  }
+  if (flag(query, 'plugins') && !deps.status.pluginsReady(query?.getAll('exclude-plugin') ?? [])) {
+    sendJson(res, 500, { error: 'one or more plugins are not up' }, pretty);
+    return 500;
+  }
+  sendJson(res, 200, {}, pretty);
+  return 200;
+}
+
+/** GET /v1/status: OPA's status event, plus wasmgate's components (DB version, registry errors, caches). */
+export async function status(deps: ServerDeps, res: ServerResponse, query: Query): Promise<number> {
+  const snap = deps.status.snapshot();
+  const result: Record<string, unknown> = {
+    labels: deps.labels,
+    bundles: snap.bundles,
+    plugins: snap.plugins,
+  };
+  const dl = snap.plugins.decision_logs;
+  if (dl) result.decision_logs = { ...(dl.state === 'ERROR' ? { code: 'decision_log_error', message: dl.message } : {}), metrics: deps.decisionLog.stats() };
+  if (deps.cacheStats) result.caches = deps.cacheStats();
+  if (deps.config.status.prometheus) result.metrics = { prometheus: await deps.metrics.registry.getMetricsAsJSON() };
+  sendJson(res, 200, { result }, flag(query, 'pretty'));
+  return 200;
+}
+
+/** GET /v1/config: the active config without credentials and key material. */
+export function config(res: ServerResponse, query: Query, publicConfig: Record<string, unknown>): number {
+  sendJson(res, 200, { result: publicConfig }, flag(query, 'pretty'));
+  return 200;
+}
+
+export function publicConfigOf(deps: ServerDeps): Record<string, unknown> {
+  return toPublicConfig(deps.config);
+}
+
+/** GET /metrics: Prometheus text format. */
+export async function prometheus(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): Promise<number> {
+  const text = await deps.metrics.registry.metrics();
+  res.statusCode = 200;
+  res.setHeader('content-type', deps.metrics.registry.contentType);
+  res.end(req.method === 'HEAD' ? undefined : text);
+  return 200;
+}
+
+export const methodNotAllowed = (method: string, path: string, allowed: string): ApiError =>
+  new ApiError(405, 'invalid_operation', `${method} is not allowed on ${path}: wasmgate serves policies from bundles (read-only); use ${allowed}`, { headers: { allow: allowed } });

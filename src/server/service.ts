@@ -1,0 +1,96 @@
+import type { Logger } from '../common/logger.ts';
+import type { WasmgateConfig } from '../config/types.ts';
+import { createDecisionCache, withDecisionCache, type DecisionCache } from '../decide/cache.ts';
+import { withDeadline } from '../decide/deadline.ts';
+import type { Decider } from '../decide/types.ts';
+import { createDecisionLoggerFromConfig, instanceLabels, type DecisionLogger } from '../logs/decision-logger.ts';
+import { createMetrics, type Metrics } from '../status/metrics.ts';
+import { createStatusRegistry, type StatusRegistry } from '../status/registry.ts';
+import { createApp, type WasmgateApp } from './app.ts';
+import { startListeners, type BoundListener } from './transports/listeners.ts';
+import { listenTargets } from './transports/targets.ts';
+import type { ServerDeps } from './types.ts';
+import type { Wire } from './wiring.ts';
+
+export interface ServiceOptions {
+  config: WasmgateConfig;
+  wire: Wire;
+  logger: Logger;
+  version?: string;
+  /** for socket activation (LISTEN_FDS); default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** decision-log console sink logger (tests); default pino on stdout */
+  consoleLogger?: Logger;
+}
+
+export interface RunningService {
+  readonly addresses: readonly string[];
+  readonly listeners: readonly BoundListener[];
+  readonly app: WasmgateApp;
+  readonly metrics: Metrics;
+  readonly status: StatusRegistry;
+  readonly decisionLog: DecisionLogger;
+  readonly cache: DecisionCache;
+  /** stop accepting, finish in-flight requests, flush decision logs, remove the socket */
+  stop(): Promise<void>;
+}
+
+/** The composition: pipeline → cache → deadline (fail closed), the app, the listeners. */
+export async function startService(o: ServiceOptions): Promise<RunningService> {
+  const { config, logger } = o;
+  const version = o.version ?? '0.1.0';
+  const buckets = config.server.metrics.prom.http_request_duration_seconds.buckets;
+  const metrics = createMetrics({ version, ...(buckets ? { httpBuckets: buckets } : {}) });
+  const status = createStatusRegistry();
+  status.register('server');
+  const labels = instanceLabels(config.labels, version);
+  const loggingOn = config.decision_logs.console || config.decision_logs.file !== null || config.decision_logs.service !== undefined;
+  if (loggingOn) status.register('decision_logs');
+  const decisionLog = createDecisionLoggerFromConfig({
+    config: config.decision_logs, services: config.services, labels, metrics, status, logger,
+    ...(o.consoleLogger ? { consoleLogger: o.consoleLogger } : {}),
+  });
+  status.subscribe((snap) => {
+    metrics.pluginStatus.reset();
+    for (const [name, s] of Object.entries(snap.plugins)) metrics.pluginStatus.labels(name, s.state).set(1);
+  });
+
+  const wiring = await o.wire({ config, metrics, status, logger });
+  const cache = createDecisionCache({
+    ttlMs: config.decision.cache.ttl_seconds * 1000,
+    maxEntries: config.decision.cache.max_entries,
+    onLookup: (hit) => (hit ? metrics.cacheHits : metrics.cacheMisses).labels('decision').inc(),
+  });
+  wiring.onInvalidate?.(() => cache.invalidateAll());
+  metrics.onCollect(() => metrics.cacheEntries.labels('decision').set(cache.stats().size));
+  const decider: Decider = withDeadline(withDecisionCache(wiring.decider, cache, () => wiring.versions(), config.decision.paths[0]), {
+    deadlineMs: config.decision.deadline_ms,
+    logger,
+  });
+
+  const deps: ServerDeps = {
+    config, decider, bundles: wiring.bundles, status, metrics, decisionLog, logger, labels, version,
+    cacheStats: () => ({ decision: cache.stats(), ...(wiring.cacheStats?.() ?? {}) }),
+  };
+  const app = createApp(deps);
+  const listeners = await startListeners(listenTargets(config.listeners, o.env), app.listener, logger);
+  status.update('server', { state: 'OK', details: { addresses: listeners.bound.map((b) => b.address) } });
+  logger.info({ addresses: listeners.bound.map((b) => b.address) }, 'wasmgate is serving');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    addresses: listeners.bound.map((b) => b.address),
+    listeners: listeners.bound,
+    app, metrics, status, decisionLog, cache,
+    stop() {
+      stopping ??= (async () => {
+        status.update('server', { state: 'NOT_READY', message: 'shutting down' });
+        await listeners.close(config.server.shutdown_grace_ms);
+        await decisionLog.stop(Math.min(5000, config.server.shutdown_grace_ms));
+        await wiring.stop?.();
+        logger.info('wasmgate stopped');
+      })();
+      return stopping;
+    },
+  };
+}

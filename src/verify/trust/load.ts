@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { TrustedRoot } from '@sigstore/protobuf-specs';
+import { VerifyError } from '../error.ts';
+import { FULCIO_EXTENSION_NAMES } from '../certificate/fulcio.ts';
+import { PUBLIC_GOOD, type KeylessIdentityConfigV1, type TrustConfigV1 } from './config.ts';
+import { parsePublicKey } from './keys.ts';
+import { compileAnchored, describeMatcher, toMatcher } from './matcher.ts';
+import type { KeylessIdentity, TrustedKey, TrustPolicy } from './policy.ts';
+import { loadPublicGoodRoot, loadTrustedRootFile, mergeTrustedRoots } from './roots.ts';
+
+export interface LoadTrustOptions {
+  /** directory relative paths (keys, trusted roots) are resolved against; default: cwd */
+  baseDir?: string;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function fail(message: string): never {
+  throw new VerifyError('TRUST_CONFIG_INVALID', message);
+}
+
+function checkKnownKeys(path: string, obj: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const k of Object.keys(obj)) {
+    if (!allowed.includes(k)) fail(`${path}.${k}: unknown key; allowed: ${allowed.join(', ')}`);
+  }
+}
+
+function threshold(path: string, v: unknown, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 16) fail(`${path}: ${JSON.stringify(v)} must be an integer from 0 to 16`);
+  return v;
+}
+
+/**
+ * Validates the `trust:` config section and loads keys and trusted roots from
+ * disk. Synchronous and offline: the public-good root is the copy shipped in
+ * src/verify/roots. Throws VerifyError naming the offending key.
+ */
+export function loadTrustPolicy(config: unknown, opts: LoadTrustOptions = {}): TrustPolicy {
+  const base = opts.baseDir ?? process.cwd();
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  const cfg: Record<string, unknown> = config === undefined || config === null ? {} : isRecord(config) ? config : fail('trust: must be a mapping');
+  checkKnownKeys('trust', cfg, ['keys', 'keyless', 'trusted_roots', 'thresholds', 'key_thresholds']);
+  const typed = cfg as TrustConfigV1;
+
+  // Checks and loads every public key.
+  const keys: TrustedKey[] = [];
+  const keyList: unknown = typed.keys ?? [];
+  if (!Array.isArray(keyList)) fail('trust.keys: must be a list of {id, path | pem}');
+  keyList.forEach((k: unknown, i: number) => {
+    const p = `trust.keys[${i}]`;
+    if (!isRecord(k)) fail(`${p}: must be a mapping with path or pem`);
+    checkKnownKeys(p, k, ['id', 'path', 'pem']);
+    if (k.id !== undefined && (typeof k.id !== 'string' || k.id === '')) fail(`${p}.id: must be a non-empty string`);
+    const hasPath = typeof k.path === 'string' && k.path !== '';
+    const hasPem = typeof k.pem === 'string' && k.pem !== '';
+    if (hasPath === hasPem) fail(`${p}: give exactly one of path (a PEM file) or pem (the key inline)`);
+    let pem: string;
+    if (hasPath) {
+      try {
+        pem = readFileSync(abs(k.path as string), 'utf8');
+      } catch (err) {
+        throw new VerifyError('TRUST_KEY_INVALID', `${p}.path: cannot read ${abs(k.path as string)}; check the path`, { cause: err });
+      }
+    } else {
+      pem = k.pem as string;
+    }
+    const key = parsePublicKey(pem, p, k.id as string | undefined);
+    if (keys.some((x) => x.id === key.id)) fail(`${p}.id: duplicate key id ${key.id}`);
+    keys.push(key);
+  });
+
+  // Checks every keyless identity.
+  const idList: unknown = typed.keyless ?? [];
+  if (!Array.isArray(idList)) fail('trust.keyless: must be a list of {subject|subject_regexp, issuer|issuer_regexp}');
+  const identities = idList.map((raw: unknown, i: number) => toIdentity(`trust.keyless[${i}]`, raw));
+
+  // Loads and validates the trusted roots.
+  const rootsCfg: unknown = typed.trusted_roots ?? PUBLIC_GOOD;
+  const rootNames: string[] = rootsCfg === 'none' ? [] : typeof rootsCfg === 'string' ? [rootsCfg] : Array.isArray(rootsCfg) ? rootsCfg : fail('trust.trusted_roots: must be "public-good", "none" or a list of trusted_root.json paths');
+  const roots: TrustedRoot[] = rootNames.map((name, i) => {
+    if (typeof name !== 'string' || name === '') fail(`trust.trusted_roots[${i}]: must be "public-good" or a path`);
+    return name === PUBLIC_GOOD ? loadPublicGoodRoot() : loadTrustedRootFile(abs(name));
+  });
+  if (identities.length > 0 && roots.every((r) => r.certificateAuthorities.length === 0)) {
+    fail('trust.trusted_roots: keyless identities need a trusted root with a certificate authority (use public-good or a trusted_root.json)');
+  }
+
+  const th = isRecord(typed.thresholds) ? typed.thresholds : typed.thresholds === undefined ? {} : fail('trust.thresholds: must be a mapping');
+  checkKnownKeys('trust.thresholds', th, ['tlog', 'ctlog', 'timestamps']);
+  const kth = isRecord(typed.key_thresholds) ? typed.key_thresholds : typed.key_thresholds === undefined ? {} : fail('trust.key_thresholds: must be a mapping');
+  checkKnownKeys('trust.key_thresholds', kth, ['tlog', 'timestamps']);
+  const thresholds = {
+    tlog: threshold('trust.thresholds.tlog', th.tlog, 1),
+    ctlog: threshold('trust.thresholds.ctlog', th.ctlog, 1),
+    timestamps: threshold('trust.thresholds.timestamps', th.timestamps, 1),
+  };
+  // A certificate is only checked against a CA at a proven signing time: without one there is nothing to check.
+  if (thresholds.timestamps < 1) fail('trust.thresholds.timestamps: keyless verification needs at least 1 (a tlog entry or an RFC 3161 timestamp proves when the short-lived certificate signed)');
+  return {
+    keys,
+    identities,
+    trustedRoot: mergeTrustedRoots(roots),
+    rootNames,
+    thresholds,
+    keyThresholds: {
+      tlog: threshold('trust.key_thresholds.tlog', kth.tlog, 0),
+      timestamps: threshold('trust.key_thresholds.timestamps', kth.timestamps, 0),
+    },
+  };
+}
+
+function toIdentity(p: string, raw: unknown): KeylessIdentity {
+  if (!isRecord(raw)) fail(`${p}: must be a mapping with subject|subject_regexp and issuer|issuer_regexp`);
+  checkKnownKeys(p, raw, ['subject', 'subject_regexp', 'issuer', 'issuer_regexp', 'extensions', 'extensions_regexp']);
+  const c = raw as KeylessIdentityConfigV1;
+  const subject = toMatcher(`${p}.subject`, c.subject, c.subject_regexp);
+  const issuer = toMatcher(`${p}.issuer`, c.issuer, c.issuer_regexp);
+  const extensions: KeylessIdentity['extensions'] = [];
+  for (const [field, isRe] of [['extensions', false], ['extensions_regexp', true]] as const) {
+    const obj: unknown = raw[field];
+    if (obj === undefined) continue;
+    if (!isRecord(obj)) fail(`${p}.${field}: must be a mapping of extension name to value`);
+    for (const [name, value] of Object.entries(obj)) {
+      if (!FULCIO_EXTENSION_NAMES.includes(name)) fail(`${p}.${field}.${name}: unknown Fulcio extension; known: ${FULCIO_EXTENSION_NAMES.join(', ')}`);
+      if (typeof value !== 'string' || value === '') fail(`${p}.${field}.${name}: must be a non-empty string`);
+      extensions.push({
+        name,
+        matcher: isRe ? { $case: 'regexp', source: value, regexp: compileAnchored(`${p}.${field}.${name}`, value) } : { $case: 'exact', value },
+      });
+    }
+  }
+  return { label: `subject ${describeMatcher(subject)} from issuer ${describeMatcher(issuer)}`, subject, issuer, extensions };
+}
