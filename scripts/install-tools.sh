@@ -4,7 +4,9 @@
 #   Go module proxy (CGO_ENABLED=0 go install): opa, oras, crane, cosign (v3), and
 #   wasmgate-testregistry (test/peers/registry: go-containerregistry's registry with
 #   the OCI 1.1 referrers API; olareg is not served by the module proxy).
-#   Debian: docker-registry (no referrers API: the tag fallback), nats-server.
+#   Go: actionlint (lints deploy/github/build-wasm.yml).
+#   Debian: docker-registry (no referrers API: the tag fallback), nats-server,
+#   systemd (systemd-analyze verify/security for deploy/systemd), curl.
 # Usage: scripts/install-tools.sh [--no-apt] [tool ...]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,13 +19,14 @@ declare -A PINS=(
   [oras]="oras.land/oras/cmd/oras@v1.3.6"
   [crane]="github.com/google/go-containerregistry/cmd/crane@v0.22.1"
   [cosign]="github.com/sigstore/cosign/v3/cmd/cosign@v3.1.2"
+  [actionlint]="github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
 )
 apt_ok=1
 wanted=()
 for a in "$@"; do
   case "$a" in --no-apt) apt_ok=0 ;; *) wanted+=("$a") ;; esac
 done
-[ ${#wanted[@]} -gt 0 ] || wanted=(opa oras crane cosign testregistry docker-registry nats-server)
+[ ${#wanted[@]} -gt 0 ] || wanted=(opa oras crane cosign actionlint testregistry docker-registry nats-server systemd curl)
 
 go_tool() {
   local name="$1" pin="${PINS[$1]}" stamp="$root/.tools/stamps/$1"
@@ -47,7 +50,7 @@ apt_tool() {
 
 for t in "${wanted[@]}"; do
   case "$t" in
-    opa|oras|crane|cosign) go_tool "$t" ;;
+    opa|oras|crane|cosign|actionlint) go_tool "$t" ;;
     testregistry)
       src="$root/test/peers/registry"
       sum="$(cat "$src"/go.mod "$src"/go.sum "$src"/*.go | sha256sum | cut -c1-16)"
@@ -58,6 +61,8 @@ for t in "${wanted[@]}"; do
       fi ;;
     docker-registry) apt_tool docker-registry /usr/bin/docker-registry ;;
     nats-server) apt_tool nats-server /usr/sbin/nats-server ;;
+    systemd) apt_tool systemd /usr/bin/systemd-analyze ;;
+    curl) apt_tool curl /usr/bin/curl ;;
     *) echo "install-tools: unknown tool $t" >&2; exit 2 ;;
   esac
 done

@@ -9,6 +9,22 @@ import type { ArtifactStore, FetchedManifest, FetchOptions, ReferrersList, Store
 import { DEFAULT_STORE_LIMITS } from './store.ts';
 import type { OciDescriptor } from './types.ts';
 
+const COSIGN_KIND = 'kind';
+const COSIGN_SAVE_KINDS: Record<string, string> = { sig: 'dev.cosignproject.cosign/sigs', att: 'dev.cosignproject.cosign/atts' };
+
+/**
+ * `cosign save` does not write tags: it marks entries with a `kind` annotation (`…/image`, `…/sigs`, `…/atts`)
+ * and saves one image per layout. The legacy tag `sha256-<hex>.sig|.att` maps to the `sigs`/`atts` entry
+ * only when the layout's image entry is that digest.
+ */
+function cosignSaveEntry(index: ImageIndex, tag: string): OciDescriptor | undefined {
+  const m = /^sha256-([a-f0-9]{64})\.(sig|att)$/.exec(tag);
+  if (!m) return undefined;
+  const image = index.manifests.find((d) => d.annotations?.[COSIGN_KIND] === 'dev.cosignproject.cosign/image' || d.annotations?.[COSIGN_KIND] === 'dev.cosignproject.cosign/imageIndex');
+  if (image?.digest !== `sha256:${m[1]}`) return undefined;
+  return index.manifests.find((d) => d.annotations?.[COSIGN_KIND] === COSIGN_SAVE_KINDS[m[2] ?? '']);
+}
+
 /** How many manifests a referrers scan of a layout examines at most. */
 const MAX_SCAN = 10_000;
 
@@ -67,7 +83,7 @@ export class OciLayoutStore implements ArtifactStore {
     let digest = reference;
     if (!isDigest(reference)) {
       const index = await this.readIndex();
-      const entry = index.manifests.find((m) => m.annotations?.[ANNOTATIONS.refName] === reference);
+      const entry = index.manifests.find((m) => m.annotations?.[ANNOTATIONS.refName] === reference) ?? cosignSaveEntry(index, reference);
       if (!entry) throw new RegistryError('MANIFEST_UNKNOWN', `tag ${reference} does not exist in OCI layout ${this.dir}`, { details: { dir: this.dir, reference } });
       digest = entry.digest;
     }

@@ -4,7 +4,7 @@ export { scanComponents } from './scan.ts';
 export type { ScanOptions } from './scan.ts';
 export { WASM_PLATFORM, platformExclusion } from './platform.ts';
 export type { PlatformRule } from './platform.ts';
-export { ingestGrype, ingestTrivy } from './ingest.ts';
+export { ingestGrype, ingestTrivy, ingestScanReport, ingestVulnAttestation } from './ingest.ts';
 export { VulnDatabase } from './holder.ts';
 export type { VulnDatabaseOptions, VulnDatabaseStatus, RefreshOutcome, SwapListener, DatabaseState } from './holder.ts';
 export { cvssBaseScore, severityFromScore, severityOf, normalizeSeverityWord } from './severity.ts';

@@ -143,3 +143,29 @@ export function ingestTrivy(json: unknown): VulnerabilityScan {
     matches: sortMatches(matches),
   };
 }
+
+/** A grype or trivy JSON report, told apart by its shape. */
+export function ingestScanReport(json: unknown): VulnerabilityScan {
+  if (isRecord(json) && Array.isArray(json['matches'])) return ingestGrype(json);
+  if (isRecord(json) && json['SchemaVersion'] !== undefined) return ingestTrivy(json);
+  throw invalid('scanner', '/', 'is neither a grype report (matches[]) nor a trivy report (SchemaVersion)');
+}
+
+/**
+ * The predicate of a cosign vulnerability attestation
+ * (`https://cosign.sigstore.dev/attestation/vuln/v1`: `scanner.result` holds the
+ * scanner's own JSON), or a bare grype/trivy report; the scan's source is
+ * `attestation`, the database name keeps the scanner's.
+ */
+export function ingestVulnAttestation(predicate: unknown): VulnerabilityScan {
+  const scanner = isRecord(predicate) && isRecord(predicate['scanner']) ? predicate['scanner'] : undefined;
+  const report = scanner !== undefined ? scanner['result'] : predicate;
+  const scan = ingestScanReport(report);
+  if (scanner !== undefined) {
+    const db = isRecord(scanner['db']) ? scanner['db'] : {};
+    const name = [str(scanner['uri']), str(scanner['version'])].filter((s) => s !== '').join(' ');
+    if (name !== '') scan.database.name = name;
+    if (str(db['version']) !== '') scan.database.version = str(db['version']);
+  }
+  return { ...scan, source: 'attestation' };
+}

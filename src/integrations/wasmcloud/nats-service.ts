@@ -56,7 +56,12 @@ export async function startWasmcloudPolicyService(
       inFlight.add(answered);
       void answered.finally(() => inFlight.delete(answered));
     }
-  })();
+  })().catch((err: unknown) => {
+    logger.error({ err: messageOf(err), topic: opts.policyTopic }, 'wasmcloud: policy subscription ended with an error; the host will time out (fail closed)');
+  });
+  void nc.closed().then((err) => {
+    if (err) logger.error({ err: messageOf(err) }, 'wasmcloud: NATS connection closed with an error');
+  });
   await nc.flush();
   logger.info({ topic: opts.policyTopic, changes: opts.changesTopic, invocation: opts.invocation }, 'wasmcloud: policy service subscribed');
 

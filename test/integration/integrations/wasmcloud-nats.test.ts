@@ -100,4 +100,11 @@ describe.skipIf(missingOutsideCi('nats-server'))('wasmCloud policy service over 
       ]));
     });
   });
+
+  describe('when wasmgate is stopped', () => {
+    it('leaves no responder, so the host request errors instead of being permitted', async () => {
+      await service.stop();
+      await expect(ask(startComponent('01HZX0EEEEEEEEEEEEEEEEEEEE', GOOD, 'after-stop'))).rejects.toThrow();
+    });
+  });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ingestGrype, ingestTrivy } from '../../../src/analyse/vulns/index.ts';
+import { ingestGrype, ingestTrivy, ingestVulnAttestation } from '../../../src/analyse/vulns/index.ts';
 
 function fixture(name: string): unknown {
   return JSON.parse(readFileSync(new URL(`../../fixtures/vulns/scanners/${name}`, import.meta.url), 'utf8'));
@@ -53,5 +53,22 @@ describe('ingestGrype', () => {
   });
   it('rejects a document without matches', () => {
     expect(() => ingestGrype({})).toThrow(expect.objectContaining({ code: 'VULN_REPORT_INVALID' }));
+  });
+});
+
+describe('ingestVulnAttestation', () => {
+  it('unwraps a cosign vuln/v1 predicate whose scanner.result is a trivy report', () => {
+    const scan = ingestVulnAttestation({
+      invocation: {},
+      scanner: { uri: 'pkg:github/aquasecurity/trivy@0.50.0', version: '0.50.0', db: { uri: '', version: '2' }, result: fixture('test-repo.json.golden') },
+      metadata: { scanStartedOn: '2026-01-01T00:00:00Z', scanFinishedOn: '2026-01-01T00:00:01Z' },
+    });
+    expect(scan.source).toBe('attestation');
+    expect(scan.database.name).toBe('pkg:github/aquasecurity/trivy@0.50.0 0.50.0');
+    expect(scan.matches.map((m) => m.vulnerability.id)).toEqual(['CVE-2019-15542', 'CVE-2021-38193']);
+  });
+  it('accepts a bare grype report and rejects anything else', () => {
+    expect(ingestVulnAttestation(fixture('ghsa-test.json')).source).toBe('attestation');
+    expect(() => ingestVulnAttestation({ foo: 1 })).toThrow(expect.objectContaining({ code: 'VULN_REPORT_INVALID' }));
   });
 });
