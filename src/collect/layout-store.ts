@@ -71,10 +71,12 @@ export class OciLayoutStore implements ArtifactStore {
     return doc;
   }
 
-  /** The manifest an `oci:<dir>` reference without tag or digest means: the only entry of index.json. */
+  /** The manifest an `oci:<dir>` reference without tag or digest means: the only entry of index.json, or cosign save's image. */
   async defaultReference(): Promise<string> {
     const index = await this.readIndex();
     if (index.manifests.length === 1 && index.manifests[0]) return index.manifests[0].digest;
+    const saved = index.manifests.filter((d) => d.annotations?.[COSIGN_KIND] === 'dev.cosignproject.cosign/image' || d.annotations?.[COSIGN_KIND] === 'dev.cosignproject.cosign/imageIndex');
+    if (saved.length === 1 && saved[0]) return saved[0].digest; // cosign save: one image plus its sigs/atts
     const tags = index.manifests.map((m) => m.annotations?.[ANNOTATIONS.refName]).filter((t): t is string => t !== undefined);
     throw new RegistryError('MANIFEST_UNKNOWN', `${this.dir} holds ${index.manifests.length} manifests; name one as oci:<dir>:<tag> or oci:<dir>@sha256:… (tags: ${tags.slice(0, 10).join(', ') || 'none'})`);
   }

@@ -308,8 +308,9 @@ export interface FaultRequest {
 }
 
 export interface FaultProxy extends RunningRegistry {
+  /** replaces the fault function and resets the per-path counts and the request log */
   setFault(fault: (req: FaultRequest) => Fault | undefined): void;
-  /** every request seen, in order (`METHOD path`) */
+  /** every request seen since the last setFault, in order (`METHOD path`) */
   readonly requests: string[];
 }
 
@@ -387,6 +388,7 @@ export async function startFaultProxy(options: { upstream: string; fault?: (req:
     setFault: (fn) => {
       faultFn = fn;
       counts.clear();
+      requests.length = 0;
     },
     requests,
     stop: () => closeServer(server),

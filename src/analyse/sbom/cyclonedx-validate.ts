@@ -35,6 +35,10 @@ function validatorFor(specVersion: string): ValidateFunction {
   if (file === undefined) throw new SbomError('SBOM_UNSUPPORTED', `CycloneDX specVersion ${specVersion} is not supported`);
   const ajv = new Ajv({ strict: false, allErrors: false, validateFormats: true });
   addFormats(ajv);
+  // Formats the 1.5/1.6 schemas use that ajv-formats lacks: checked leniently (no whitespace; one @ for e-mail).
+  ajv.addFormat('iri-reference', /^\S*$/u);
+  ajv.addFormat('idn-email', /^[^\s@]+@[^\s@]+$/u);
+  ajv.addFormat('string', true); // bom-1.2/1.3 write format "string" where they mean a type
   for (const ref of REFERENCED) ajv.addSchema(readSchema(ref), ref);
   const validate = ajv.compile(readSchema(file));
   compiled.set(specVersion, validate);

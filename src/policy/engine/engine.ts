@@ -31,6 +31,13 @@ export interface LoadBundleOptions {
 export interface WasmBundle extends LoadedBundle {
   /** Same as evaluate, with the input already serialised as JSON text (skips JSON.stringify). */
   evaluateJson(path: string, inputJson: string | Uint8Array | undefined): EvaluationResult;
+  /**
+   * Evaluates several paths on one input, which the guest parses once: cheaper than
+   * one evaluate per path for large inputs (e.g. `['wasm/sbom/allow', 'wasm/sbom/deny']`).
+   */
+  evaluateMany(paths: readonly string[], input: unknown): EvaluationResult[];
+  /** evaluateMany with the input already serialised as JSON text. */
+  evaluateManyJson(paths: readonly string[], inputJson: string | Uint8Array | undefined): EvaluationResult[];
 }
 
 type Plan =
@@ -80,10 +87,30 @@ class Bundle implements WasmBundle {
   }
 
   evaluateJson(path: string, inputJson: string | Uint8Array | undefined): EvaluationResult {
-    const plan = this.plan(path);
+    return this.resolve(this.plan(path), (id) => this.run(id, inputJson, path));
+  }
+
+  evaluateMany(paths: readonly string[], input: unknown): EvaluationResult[] {
+    return this.evaluateManyJson(paths, input === undefined ? undefined : (JSON.stringify(input) as string | undefined));
+  }
+
+  evaluateManyJson(paths: readonly string[], json: string | Uint8Array | undefined): EvaluationResult[] {
+    const plans = paths.map((p) => this.plan(p));
+    const ids = new Set<number>();
+    for (const plan of plans) {
+      if (plan.kind === 'entry') ids.add(plan.id);
+      else if (plan.kind === 'compose') for (const c of plan.children) ids.add(c.id);
+    }
+    const order = [...ids];
+    const texts = order.length === 0 ? [] : this.guard(paths.join(', '), () => this.live().evalTextMany(order, json));
+    const results = new Map(order.map((id, i) => [id, toResult(texts[i] as string)]));
+    return plans.map((plan) => this.resolve(plan, (id) => results.get(id) as EvaluationResult));
+  }
+
+  private resolve(plan: Plan, result: (id: number) => EvaluationResult): EvaluationResult {
     switch (plan.kind) {
       case 'entry': {
-        const r = this.run(plan.id, inputJson, path);
+        const r = result(plan.id);
         if (!r.defined) return r;
         return plan.rest.length === 0 ? r : walk(r.result, plan.rest);
       }
@@ -93,7 +120,7 @@ class Bundle implements WasmBundle {
         const base = walk(this.data, plan.segs);
         const out: Record<string, unknown> = base.defined && isObject(base.result) ? structuredClone(base.result) : {};
         for (const child of plan.children) {
-          const r = this.run(child.id, inputJson, path);
+          const r = result(child.id);
           if (r.defined) setAt(out, child.rel, r.result);
         }
         return { defined: true, result: out };
@@ -101,25 +128,29 @@ class Bundle implements WasmBundle {
     }
   }
 
-  private run(id: number, inputJson: string | Uint8Array | undefined, path: string): EvaluationResult {
-    let text: string;
+  private live(): PolicyInstance {
+    this.instance ??= new PolicyInstance(this.module, this.dataJson, this.memory, this.custom);
+    return this.instance;
+  }
+
+  /** Runs a guest call; any failure becomes EVAL_ERROR and the instance is rebuilt on next use. */
+  private guard<T>(path: string, fn: () => T): T {
     try {
-      this.instance ??= new PolicyInstance(this.module, this.dataJson, this.memory, this.custom);
-      text = this.instance.evalText(id, inputJson);
+      return fn();
     } catch (err) {
-      if (err instanceof EngineError) throw err;
+      if (err instanceof EngineError && err.code !== 'EVAL_ERROR') throw err;
       // The guest may be in any state after a trap or a host exception: start afresh next time.
       this.instance = undefined;
-      const kind = evalErrorKind(err);
+      if (err instanceof EngineError) throw err;
       throw engineError('EVAL_ERROR', `evaluating ${path} in bundle ${this.name} failed: ${messageOf(err)}`, {
         cause: err,
-        details: { path, kind, bundle: this.name },
+        details: { path, kind: evalErrorKind(err), bundle: this.name },
       });
     }
-    const rs = parseValueText(text);
-    if (!Array.isArray(rs) || rs.length === 0) return { defined: false };
-    const first = rs[0] as { result?: unknown };
-    return 'result' in first ? { defined: true, result: first.result } : { defined: false };
+  }
+
+  private run(id: number, inputJson: string | Uint8Array | undefined, path: string): EvaluationResult {
+    return toResult(this.guard(path, () => this.live().evalText(id, inputJson)));
   }
 
   private plan(path: string): Plan {
@@ -210,6 +241,14 @@ export async function loadBundleFile(path: string, options: LoadBundleOptions = 
 /** Path of the shipped bundle, bundles/wasm-sbom.tar.gz (built by `wasmgate bundle build`). */
 export function embeddedBundlePath(): string {
   return fileURLToPath(new URL('../../../bundles/wasm-sbom.tar.gz', import.meta.url));
+}
+
+/** Decodes the guest's result set text: `{}`/`set()` is undefined, else its one `result`. */
+function toResult(text: string): EvaluationResult {
+  const rs = parseValueText(text);
+  if (!Array.isArray(rs) || rs.length === 0) return { defined: false };
+  const first = rs[0] as { result?: unknown };
+  return 'result' in first ? { defined: true, result: first.result } : { defined: false };
 }
 
 function walk(value: unknown, segs: readonly string[]): EvaluationResult {

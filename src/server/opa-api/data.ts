@@ -143,6 +143,11 @@ export function createDataApi(deps: ServerDeps): DataApi {
 
   const run = (req: IncomingMessage, path: string, input: unknown, hasInput: boolean, t0: bigint): Promise<Evaluated> => {
     const target = targetOf(path);
+    if (target !== null && target.kind === 'ancestor') {
+      // without an input nothing can pass as evidence; with one, the caller must ask the decision path itself
+      if (hasInput) throw badRequest(`data.${path.replaceAll('/', '.') || '(root)'} contains the decision path ${target.base}, whose evidence wasmgate assembles itself: ask /v1/data/${target.base} with {"input":{"module":{"ref":…}}}`);
+      return Promise.resolve(evaluate(req, path, input, hasInput, t0));
+    }
     if (target !== null) return decide(req, target, path, input, hasInput, t0);
     return Promise.resolve(evaluate(req, path, input, hasInput, t0));
   };

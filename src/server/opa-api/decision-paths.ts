@@ -3,7 +3,9 @@ export type DecisionTarget =
   | { kind: 'document'; base: string }
   | { kind: 'allow'; base: string }
   | { kind: 'deny'; base: string }
-  | { kind: 'rule'; base: string; path: string };
+  | { kind: 'rule'; base: string; path: string }
+  /** a path above a decision path (`wasm`, the root): its result would contain a decision made on the caller's evidence */
+  | { kind: 'ancestor'; base: string };
 
 export type DecisionPathTable = (path: string) => DecisionTarget | null;
 
@@ -15,6 +17,13 @@ export function createDecisionPathTable(bases: readonly string[]): DecisionPathT
     exact.set(`${base}/deny`, { kind: 'deny', base });
   }
   const prefixes = bases.map((b) => `${b}/`);
+  for (const base of bases) {
+    const segs = base.split('/');
+    for (let i = 0; i < segs.length; i++) {
+      const above = segs.slice(0, i).join('/');
+      if (!exact.has(above)) exact.set(above, { kind: 'ancestor', base });
+    }
+  }
   return (path) => {
     const hit = exact.get(path);
     if (hit !== undefined) return hit;

@@ -47,6 +47,20 @@ describe('LoadedBundle.evaluate (shipped bundle)', () => {
     });
   });
 
+  describe('when several paths are asked at once (evaluateMany)', () => {
+    it('answers each path as evaluate would, parsing the input once', () => {
+      const input = realisticInput({ critical: 1 });
+      const paths = ['wasm/sbom/allow', 'wasm/sbom/deny', 'wasm/sbom/deny/0', 'wasm/sbom/config/sbom_identity', 'system/main', 'wasm'];
+      expect(b.evaluateMany(paths, input)).toEqual(paths.map((p) => b.evaluate(p, input)));
+      expect(b.evaluateManyJson(paths, JSON.stringify(input))).toEqual(paths.map((p) => b.evaluate(p, input)));
+      expect(b.evaluateMany(['wasm/sbom/deny'], undefined)).toEqual([{ defined: true, result: MISSING }]);
+    });
+    it('rejects input text that is not JSON with EVAL_ERROR and keeps working', () => {
+      expect(() => b.evaluateManyJson(['wasm/sbom/allow'], '{not json')).toThrow(expect.objectContaining({ code: 'EVAL_ERROR' }));
+      expect(b.evaluateManyJson(['wasm/sbom/allow'], JSON.stringify(realisticInput()))).toEqual([{ defined: true, result: true }]);
+    });
+  });
+
   it('exposes the manifest, revision, digest and frozen data', () => {
     expect(b.name).toBe('default');
     expect(b.manifest.revision).toBe(b.revision);

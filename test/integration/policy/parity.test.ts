@@ -134,6 +134,8 @@ describe.skipIf(missingOutsideCi('opa'))('engine parity with opa eval', () => {
       const ref = reference[i] as OpaAnswer;
       const allow = bundle.evaluate('wasm/sbom/allow', input);
       const deny = bundle.evaluate('wasm/sbom/deny', input);
+      // the one-parse path must agree with the per-path one
+      expect(bundle.evaluateMany(['wasm/sbom/allow', 'wasm/sbom/deny'], input)).toEqual([allow, deny]);
       const engine = { allow: allow.defined ? allow.result : undefined, deny: deny.defined ? deny.result : undefined };
       const expected = { allow: ref.allow, deny: [...ref.deny].sort() };
       if (JSON.stringify({ ...engine, deny: [...((engine.deny as string[]) ?? [])].sort() }) !== JSON.stringify(expected)) mismatches.push({ i, input, opa: ref, engine });

@@ -1,7 +1,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { cargoComponent, componentFromPurl, type Component } from '../../../src/analyse/sbom/index.ts';
-import { loadOsvDatabase, scanComponents, VulnError, type OsvDatabase } from '../../../src/analyse/vulns/index.ts';
+import { buildOsvDatabase, loadOsvDatabase, scanComponents, VulnError, type OsvDatabase } from '../../../src/analyse/vulns/index.ts';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/vulns/', import.meta.url));
 const RUSTSEC_ZIP = `${fixtures}rustsec-osv-all.zip`;
@@ -147,5 +147,23 @@ describe('scanComponents', () => {
       expect(ids('pkg:golang/github.com/gin-gonic/gin@v1.6.0')).toEqual([]);
       expect(ids('pkg:pypi/gradio@4.36.1')).toEqual(['GHSA-9v2f-6vcg-3hgv']);
     });
+  });
+});
+
+describe('buildOsvDatabase', () => {
+  const entry = (id: string, pkg: { ecosystem: string; name: string; purl?: string }, events: Array<Record<string, string>>) => ({
+    name: `${id}.json`,
+    bytes: new TextEncoder().encode(JSON.stringify({ id, modified: '2026-01-01T00:00:00Z', affected: [{ package: pkg, ranges: [{ type: 'SEMVER', events }] }] })),
+  });
+  it('matches scoped npm purls and generic purls', () => {
+    const small = buildOsvDatabase([
+      entry('OSV-2026-1', { ecosystem: 'npm', name: '@scope/pkg' }, [{ introduced: '0' }, { fixed: '2.0.0' }]),
+      entry('OSV-2026-2', { ecosystem: 'GIT', name: 'openssl', purl: 'pkg:generic/openssl' }, [{ introduced: '3.0.0' }, { last_affected: '3.0.7' }]),
+    ]);
+    const ids = (purl: string) => scanComponents([componentFromPurl(purl, '', '')], small).matches.map((m) => m.vulnerability.id);
+    expect(ids('pkg:npm/%40scope/pkg@1.9.9')).toEqual(['OSV-2026-1']);
+    expect(ids('pkg:npm/%40scope/pkg@2.0.0')).toEqual([]);
+    expect(ids('pkg:generic/openssl@3.0.7')).toEqual(['OSV-2026-2']);
+    expect(ids('pkg:generic/openssl@3.0.8')).toEqual([]);
   });
 });
