@@ -19,6 +19,4 @@ registries:
   allow: []
 decision_logs:
   console: false
-status:
-  prometheus: true
 `;

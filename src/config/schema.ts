@@ -167,7 +167,7 @@ export const configSchema = {
         service: str,
         partition_name: str,
         console: { type: 'boolean', default: false },
-        prometheus: { type: 'boolean', default: true },
+        prometheus: { type: 'boolean', default: false, description: 'true to include the Prometheus metrics in /v1/status (GET /metrics always serves them)' },
         trigger: { type: 'string', enum: ['periodic', 'manual'], default: 'periodic' },
       },
       additionalProperties: false,

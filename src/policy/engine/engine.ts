@@ -9,7 +9,7 @@ import { EngineError, engineError } from './error.ts';
 import { DEFAULT_MEMORY, PolicyInstance, compilePolicy, evalErrorKind, type CustomBuiltin, type MemoryLimits } from './instance.ts';
 import type { BundleManifest, EvaluationResult, LoadedBundle } from './types.ts';
 import { parseValueText } from './value-text.ts';
-import type { WasmModule } from './wasm-api.ts';
+import { importedMemoryMinPages, type WasmModule } from './wasm-api.ts';
 
 /** The entrypoints of the shipped policy (bundles/wasm-sbom.tar.gz). */
 export const DEFAULT_ENTRYPOINTS: readonly string[] = Object.freeze(['wasm/sbom', 'wasm/sbom/allow', 'wasm/sbom/deny']);
@@ -193,6 +193,11 @@ export async function loadBundle(bytes: Uint8Array, options: LoadBundleOptions =
   const contents = toBundleContents(files);
   const module = await compilePolicy(contents.wasm);
   const memory: MemoryLimits = { ...DEFAULT_MEMORY, ...options.memory };
+  // the module declares the least memory it can run with (its data segments); start there at least
+  memory.initialPages = Math.max(memory.initialPages, importedMemoryMinPages(contents.wasm));
+  if (memory.maximumPages < memory.initialPages) {
+    throw engineError('WASM_INSTANTIATE_FAILED', `bundle ${name}: policy.wasm needs ${memory.initialPages} memory pages but the limit is ${memory.maximumPages}; raise the memory limit`);
+  }
   const custom: Record<string, CustomBuiltin> = { ...options.customBuiltins };
   const dataJson = new TextEncoder().encode(JSON.stringify(contents.data));
   const instance = new PolicyInstance(module, dataJson, memory, custom);

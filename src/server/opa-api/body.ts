@@ -36,7 +36,16 @@ export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buff
       }
       chunks.push(chunk);
     });
+    let ended = false;
+    req.on('close', () => {
+      // a client that disconnects mid-body: settle the promise so nothing waits forever
+      if (!ended && !failed) {
+        failed = true;
+        reject(new ApiError(400, 'invalid_parameter', 'the client closed the connection before the request body was complete'));
+      }
+    });
     req.on('end', () => {
+      ended = true;
       if (failed) return;
       const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       const encoding = req.headers['content-encoding'];

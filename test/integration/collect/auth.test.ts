@@ -103,6 +103,21 @@ describe.skipIf(missingOutsideCi('oras', 'cosign', 'wasmgate-testregistry'))('co
     expect(front.tokenRequests - before).toBe(1);
   });
 
+  it('fetches a new token when the cached one has expired', async () => {
+    const shortLived = await startTokenAuthFront({ upstream: upstream.host, users: { bob: PASSWORD }, tokenTtlSeconds: 1 });
+    const collector = createCollector({ registry: { credentials: createStaticCredentials({ [shortLived.host]: { username: 'bob', password: PASSWORD } }) } });
+    try {
+      const ref = `${shortLived.host}/team/app@${mod.digest}`;
+      expect((await collector.collect(ref)).evidence).toHaveLength(3);
+      await new Promise((r) => setTimeout(r, 1100));
+      expect((await collector.collect(ref)).evidence).toHaveLength(3);
+      expect(shortLived.tokenRequests).toBe(2);
+    } finally {
+      await collector.close();
+      await shortLived.stop();
+    }
+  });
+
   it('throws REGISTRY_UNAUTHORIZED naming the registry, without the password, for a wrong password', async () => {
     const err = await errorOf(collectEvidence(refVia(), { registry: { credentials: createStaticCredentials({ [front.host]: { username: 'bob', password: WRONG } }) } }));
     expect(err.code).toBe('REGISTRY_UNAUTHORIZED');

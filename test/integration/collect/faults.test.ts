@@ -75,6 +75,13 @@ describe.skipIf(missingOutsideCi('oras', 'cosign', 'wasmgate-testregistry'))('co
     expect(await codeOf(collect())).toBe('DEADLINE_EXCEEDED');
   });
 
+  it('throws ABORTED when the caller cancels', async () => {
+    proxy.setFault((req) => (req.path.includes('/manifests/') ? { kind: 'delay', ms: 10_000 } : undefined));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    expect(await codeOf(collectEvidence(refA(), { registry: CLIENT, deadlineMs: DEADLINE_MS, cache: false, signal: controller.signal }))).toBe('ABORTED');
+  });
+
   it('throws DEADLINE_EXCEEDED when the overall deadline passes before the retries are done', async () => {
     proxy.setFault((req) => (req.path.includes('/manifests/') ? { kind: 'delay', ms: 10_000 } : undefined));
     expect(await codeOf(collectEvidence(refA(), { registry: { ...CLIENT, requestTimeoutMs: 5000 }, deadlineMs: 300, cache: false }))).toBe('DEADLINE_EXCEEDED');
@@ -86,6 +93,13 @@ describe.skipIf(missingOutsideCi('oras', 'cosign', 'wasmgate-testregistry'))('co
     expect((await collect()).evidence).toHaveLength(3);
     proxy.setFault((req) => (req.path.includes(`/blobs/${layer}`) ? { kind: 'truncate' } : undefined));
     expect(await codeOf(collect())).toBe('REGISTRY_UNREACHABLE');
+  });
+
+  it('follows a blob redirect to another origin (as registries do to a CDN)', async () => {
+    const layer = baseline.evidence[2]?.layer.digest ?? '';
+    proxy.setFault((req) => (req.path.includes(`/blobs/${layer}`) ? { kind: 'status', status: 307, headers: { location: `${upstream.url}${req.path}` }, body: '' } : undefined));
+    expect((await collect()).evidence).toHaveLength(3);
+    expect(count(`/blobs/${layer}`)).toBe(1);
   });
 
   it('throws DIGEST_MISMATCH for an evidence blob whose bytes do not match its digest', async () => {

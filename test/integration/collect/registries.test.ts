@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectEvidence, createCollector, peekPredicateType, type CollectedEvidence } from '../../../src/collect/index.ts';
+import { ContentCache, collectEvidence, createCollector, peekPredicateType, type CollectedEvidence } from '../../../src/collect/index.ts';
 import { WasmgateError } from '../../../src/common/error.ts';
 import { anonymousCredentials, sha256Digest } from '../../../src/registry/index.ts';
 import {
@@ -144,6 +144,23 @@ describe.skipIf(missingOutsideCi('oras', 'cosign', 'wasmgate-testregistry', 'doc
       expect(c.module.digest).toBe(mod.digest);
       expect(c.module.indexDigest).toBe(indexDigest);
       expect(c.evidence.map((e) => e.attachedTo).sort()).toEqual([mod.digest, indexDigest].sort());
+    });
+  });
+
+  describe('when many callers ask for the same module at once', () => {
+    it('fetches each immutable manifest and blob once', async () => {
+      const mod = await publishSignedModule({ registry: withReferrers.host, repository: 'wasm/shared', key });
+      const cache = new ContentCache();
+      const collector = createCollector({ ...anon, cache });
+      try {
+        const all = await Promise.all(Array.from({ length: 5 }, () => collector.collect(mod.ref)));
+        expect(all.every((c) => c.evidence.length === 3)).toBe(true);
+        // module manifest + 3 referrer manifests + 3 bundle blobs, each fetched once; the other 4 callers share
+        expect(cache.stats.misses).toBe(7);
+        expect(cache.stats.hits + cache.stats.shared).toBe(28);
+      } finally {
+        await collector.close();
+      }
     });
   });
 

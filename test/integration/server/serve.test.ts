@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OPAClient } from '@styra/opa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { missingOutsideCi } from '../../support/tools.ts';
 import { curl, freePort, socketExists, spawnProcess, waitFor, WASMGATE, type Spawned } from './helpers.ts';
 
 const D = `sha256:${'e'.repeat(64)}`;
 
-describe('wasmgate serve (spawned)', () => {
+describe.skipIf(missingOutsideCi('curl'))('wasmgate serve (spawned)', () => {
   let dir: string;
   let sock: string;
   let port: number;
@@ -69,7 +70,7 @@ describe('wasmgate serve (spawned)', () => {
   });
 });
 
-describe('wasmgate serve with systemd socket activation', () => {
+describe.skipIf(missingOutsideCi('systemd-socket-activate'))('wasmgate serve with systemd socket activation', () => {
   it('serves on the fd systemd-socket-activate passes (LISTEN_FDS)', async () => {
     const port = await freePort();
     const p = spawnProcess('systemd-socket-activate', ['-l', `127.0.0.1:${port}`, process.execPath, WASMGATE, 'serve']);

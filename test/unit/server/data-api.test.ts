@@ -215,3 +215,11 @@ describe('paths above a decision path', () => {
     expect((await fetch(`${svc.url}/v1/data/wasm`)).status).toBe(200);
   });
 });
+
+describe('other rules under a decision path', () => {
+  it('ask the decider for that path and answer its result', async () => {
+    const r = await post('/v1/data/wasm/sbom/config', { input: { module: { ref: REF } } });
+    expect(decider.calls.at(-1)!.path).toBe('wasm/sbom/config');
+    expect(r.json.result).toEqual({ allow: true, deny: [] });
+  });
+});

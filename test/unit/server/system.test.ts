@@ -17,6 +17,7 @@ registries: {allow: ["*"]}
 services: {logs: {url: "http://127.0.0.1:9", credentials: {bearer: {token: very-secret}}}}
 keys: {k: {algorithm: HS256, key: also-secret}}
 labels: {team: supply-chain}
+status: {prometheus: true}
 `,
   });
 });

@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { assembleInput } from '../assemble/assemble.ts';
+import type { ErrorEntry, Evidence, VulnerabilityMatch, VulnerabilityScan, WasmFactsV1 } from '../assemble/input-v1.ts';
+import type { Collector } from '../collect/collect.ts';
+import type { CollectedEvidence } from '../collect/types.ts';
+import { messageOf, WasmgateError } from '../common/error.ts';
+import { createSilentLogger, type Logger } from '../common/logger.ts';
+import { componentsFromSbom, type Component } from '../analyse/sbom/index.ts';
+import { scanComponents, type ScanOptions } from '../analyse/vulns/scan.ts';
+import { ingestVulnAttestation } from '../analyse/vulns/ingest.ts';
+import type { OsvDatabase } from '../analyse/vulns/database.ts';
+import { embeddedDependenciesToComponents, inspectWasmLayer } from '../analyse/wasm/index.ts';
+import type { LoadedBundle } from '../policy/engine/types.ts';
+import { verifyEvidence } from '../verify/verify-evidence.ts';
+import type { TrustPolicy } from '../verify/trust/policy.ts';
+import type { Decider, Decision, DecisionRequest } from './types.ts';
+
+/** What the pipeline reads at decision time; each getter returns the currently active value (hot-swappable). */
+export interface PipelineDeps {
+  collector: Collector;
+  trust: () => TrustPolicy;
+  bundle: () => LoadedBundle | null;
+  /** the active vulnerability database; null when none is configured */
+  vulnerabilities: () => OsvDatabase | null;
+  scanOptions?: ScanOptions;
+  /** inspect the wasm layer (module.wasm); default true */
+  inspectWasm?: boolean;
+  /** default policy path */
+  defaultPath?: string;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+const VULN_PREDICATE = /^https:\/\/cosign\.sigstore\.dev\/attestation\/vuln\/v1$/;
+
+function timer(): () => number {
+  const start = process.hrtime.bigint();
+  return () => Number(process.hrtime.bigint() - start);
+}
+
+/** Components of every verified SBOM, plus what the module itself embeds (cargo-auditable). */
+function componentsOf(sboms: readonly Evidence[], wasm: WasmFactsV1 | null, errors: ErrorEntry[]): Component[] {
+  const byKey = new Map<string, Component>();
+  const add = (c: Component): void => {
+    const key = c.purl ?? `${c.ecosystem ?? ''}/${c.name}@${c.version}`;
+    if (!byKey.has(key)) byKey.set(key, c);
+  };
+  for (const sbom of sboms) {
+    if (!sbom.verified) continue;
+    try {
+      componentsFromSbom(sbom.predicate).forEach(add);
+    } catch (err) {
+      errors.push({ code: 'invalid_evidence', message: `the verified SBOM in ${sbom.manifest_digest} could not be read: ${messageOf(err)}` });
+    }
+  }
+  if (wasm?.embedded_dependencies) embeddedDependenciesToComponents(wasm.embedded_dependencies).forEach(add);
+  return [...byKey.values()];
+}
+
+/** Scanner results attested by the build (cosign vuln predicates), verified only. */
+function attestedMatches(others: readonly Evidence[]): VulnerabilityMatch[] {
+  const out: VulnerabilityMatch[] = [];
+  for (const e of others) {
+    if (!e.verified || !e.predicate_type || !VULN_PREDICATE.test(e.predicate_type)) continue;
+    out.push(...ingestVulnAttestation(e.predicate).matches);
+  }
+  return out;
+}
+
+function scan(components: Component[], db: OsvDatabase | null, attested: VulnerabilityMatch[], options: ScanOptions | undefined): VulnerabilityScan {
+  if (db) {
+    const result = scanComponents(components, db, options);
+    if (attested.length > 0) result.matches.push(...attested);
+    return result;
+  }
+  if (attested.length > 0) return { source: 'attestation', database: { name: 'attestation', built: '', records: 0 }, matches: attested };
+  return { source: 'none', database: { name: 'none', built: '', records: 0 }, matches: [] };
+}
+
+/** Reads allow/deny out of whatever the policy path returned (the package document or a single rule). */
+function verdict(path: string, result: unknown): { allow: boolean; deny: string[] } {
+  if (path.endsWith('/allow')) return { allow: result === true, deny: [] };
+  if (path.endsWith('/deny')) {
+    const deny = Array.isArray(result) ? result.map(String) : [];
+    return { allow: false, deny };
+  }
+  if (typeof result === 'object' && result !== null) {
+    const r = result as { allow?: unknown; deny?: unknown };
+    const deny = Array.isArray(r.deny) ? r.deny.map(String) : [];
+    return { allow: r.allow === true && deny.length === 0, deny };
+  }
+  return { allow: false, deny: [] };
+}
+
+/**
+ * The decision flow of ARCHITECTURE.md §1: resolve and collect, verify, analyse
+ * (wasm inspection, SBOM components, vulnerability matching), assemble, evaluate.
+ * Problems that stop evidence from being complete go into `input.errors` (the
+ * policy denies on them); problems that stop a decision altogether throw, and the
+ * deadline decorator turns them into a fail-closed deny.
+ */
+export function createPipelineDecider(deps: PipelineDeps): Decider {
+  const log = deps.logger ?? createSilentLogger();
+  const inspect = deps.inspectWasm ?? true;
+  const defaultPath = deps.defaultPath ?? 'wasm/sbom';
+
+  return {
+    async decide(req: DecisionRequest, signal?: AbortSignal): Promise<Decision> {
+      const total = timer();
+      const bundle = deps.bundle();
+      if (!bundle) throw new WasmgateError('NO_TRUSTED_POLICY', 'no policy bundle is active: wasmgate cannot decide until one activates (see /health?bundles)');
+      const path = (req.path ?? defaultPath).replace(/^\/+|\/+$/g, '');
+      const metrics: Record<string, number> = {};
+      const errors: ErrorEntry[] = [];
+
+      let t = timer();
+      const collected: CollectedEvidence = await deps.collector.collect(req.ref, {
+        ...(signal ? { signal } : {}),
+        ...(req.deadlineMs !== undefined ? { deadlineMs: req.deadlineMs } : {}),
+      });
+      metrics.timer_wasmgate_collect_ns = t();
+
+      t = timer();
+      const verified = await verifyEvidence(collected, deps.trust(), deps.now ? { now: deps.now() } : {});
+      metrics.timer_wasmgate_verify_ns = t();
+
+      let wasm: WasmFactsV1 | null = null;
+      if (inspect && collected.module.wasmLayer) {
+        t = timer();
+        try {
+          wasm = await inspectWasmLayer(deps.collector.storeFor(collected.module.repository), collected.module, signal ? { signal } : {});
+        } catch (err) {
+          if (WasmgateError.isWasmgateError(err) && err.name !== 'WasmInspectError') throw err;
+          errors.push({ code: 'wasm_inspection_failed', message: messageOf(err) });
+        }
+        metrics.timer_wasmgate_inspect_ns = t();
+      }
+
+      t = timer();
+      const components = componentsOf(verified.sbom_attestations, wasm, errors);
+      const vulnerabilityScan = scan(components, deps.vulnerabilities(), attestedMatches(verified.other_attestations), deps.scanOptions);
+      metrics.timer_wasmgate_scan_ns = t();
+
+      const input = assembleInput({
+        collected,
+        verified,
+        wasm,
+        scan: vulnerabilityScan,
+        ...(req.request ? { request: req.request } : {}),
+        errors,
+        ...(deps.now ? { now: deps.now() } : {}),
+      });
+
+      t = timer();
+      const evaluated = bundle.evaluate(path, input);
+      metrics.timer_rego_query_eval_ns = t();
+      const { allow, deny } = evaluated.defined ? verdict(path, evaluated.result) : { allow: false, deny: [] };
+      metrics.timer_wasmgate_decide_ns = total();
+      log.debug({ ref: req.ref, digest: collected.module.digest, allow }, 'decided');
+      return {
+        allow: allow && errors.length === 0,
+        deny: [...deny].sort(),
+        digest: collected.module.digest,
+        decision_id: randomUUID(),
+        revision: bundle.revision,
+        errors,
+        result: evaluated.defined ? evaluated.result : undefined,
+        input,
+        metrics,
+        cached: false,
+      };
+    },
+  };
+}
