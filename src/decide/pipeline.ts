@@ -10,7 +10,7 @@ import { scanComponents, type ScanOptions } from '../analyse/vulns/scan.ts';
 import { ingestVulnAttestation } from '../analyse/vulns/ingest.ts';
 import type { OsvDatabase } from '../analyse/vulns/database.ts';
 import { embeddedDependenciesToComponents, inspectWasmLayer } from '../analyse/wasm/index.ts';
-import type { LoadedBundle } from '../policy/engine/types.ts';
+import type { EvaluationResult, LoadedBundle } from '../policy/engine/types.ts';
 import { verifyEvidence } from '../verify/verify-evidence.ts';
 import type { TrustPolicy } from '../verify/trust/policy.ts';
 import type { Decider, Decision, DecisionRequest } from './types.ts';
@@ -93,6 +93,25 @@ function verdict(path: string, result: unknown): { allow: boolean; deny: string[
 }
 
 /**
+ * A decision package (`wasm/sbom`) is answered as `{allow, deny}`: both rules on
+ * one parse of the input, rather than the whole package document (which would
+ * also compute every helper rule). Any other path is evaluated as asked.
+ */
+function evaluateDecision(bundle: LoadedBundle, path: string, input: unknown): EvaluationResult {
+  const allowPath = `${path}/allow`;
+  const denyPath = `${path}/deny`;
+  if (bundle.evaluateMany && bundle.entrypoints.includes(allowPath) && bundle.entrypoints.includes(denyPath)) {
+    const [allow, deny] = bundle.evaluateMany([allowPath, denyPath], input);
+    if (!allow?.defined && !deny?.defined) return { defined: false };
+    const result: Record<string, unknown> = {};
+    if (allow?.defined) result.allow = allow.result;
+    if (deny?.defined) result.deny = deny.result;
+    return { defined: true, result };
+  }
+  return bundle.evaluate(path, input);
+}
+
+/**
  * The decision flow of ARCHITECTURE.md §1: resolve and collect, verify, analyse
  * (wasm inspection, SBOM components, vulnerability matching), assemble, evaluate.
  * Problems that stop evidence from being complete go into `input.errors` (the
@@ -152,7 +171,7 @@ export function createPipelineDecider(deps: PipelineDeps): Decider {
       });
 
       t = timer();
-      const evaluated = bundle.evaluate(path, input);
+      const evaluated = evaluateDecision(bundle, path, input);
       metrics.timer_rego_query_eval_ns = t();
       const { allow, deny } = evaluated.defined ? verdict(path, evaluated.result) : { allow: false, deny: [] };
       metrics.timer_wasmgate_decide_ns = total();

@@ -55,12 +55,12 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     for (const [name, s] of Object.entries(snap.plugins)) metrics.pluginStatus.labels(name, s.state).set(1);
   });
 
-  const wiring = await o.wire({ config, metrics, status, logger });
   const cache = createDecisionCache({
     ttlMs: config.decision.cache.ttl_seconds * 1000,
     maxEntries: config.decision.cache.max_entries,
     onLookup: (hit) => (hit ? metrics.cacheHits : metrics.cacheMisses).labels('decision').inc(),
   });
+  const wiring = await o.wire({ config, metrics, status, logger, decisionCache: cache });
   wiring.onInvalidate?.(() => cache.invalidateAll());
   metrics.onCollect(() => metrics.cacheEntries.labels('decision').set(cache.stats().size));
   const decider: Decider = withDeadline(withDecisionCache(wiring.decider, cache, () => wiring.versions(), config.decision.paths[0]), {

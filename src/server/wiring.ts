@@ -1,6 +1,6 @@
 import type { Logger } from '../common/logger.ts';
 import type { WasmgateConfig } from '../config/types.ts';
-import type { DecisionVersions } from '../decide/cache.ts';
+import type { DecisionCache, DecisionVersions } from '../decide/cache.ts';
 import { WasmgateError } from '../common/error.ts';
 import type { Decider } from '../decide/types.ts';
 import { embeddedBundlePath, loadBundleFile } from '../policy/engine/index.ts';
@@ -28,6 +28,11 @@ export interface WiringContext {
   metrics: Metrics;
   status: StatusRegistry;
   logger: Logger;
+  /**
+   * The service's decision cache. Digest-pinned refs are cached around the pipeline already; a pipeline may use it
+   * after resolving a tag (`decisionKey({subject: repo@digest, …})` + `getOrCompute`) and call `invalidateAll()`.
+   */
+  decisionCache: DecisionCache;
 }
 
 export type Wire = (ctx: WiringContext) => Promise<ServiceWiring>;

@@ -33,4 +33,6 @@ export interface LoadedBundle {
    * back sorted as OPA sorts them. Throws EngineError(EVAL_ERROR) on guest errors.
    */
   evaluate(path: string, input: unknown): EvaluationResult;
+  /** Evaluates several paths on one parse of the input (the decision path asks for `allow` and `deny` together). */
+  evaluateMany?(paths: readonly string[], input: unknown): EvaluationResult[];
 }

@@ -46,7 +46,10 @@ describe('withDeadline', () => {
       ['REGISTRY_UNREACHABLE', 'registry_unreachable'],
       ['REGISTRY_SOMETHING_NEW', 'registry_unreachable'],
       ['NO_ACTIVE_BUNDLE', 'no_trusted_policy'],
-      ['MANIFEST_NOT_FOUND', 'module_not_found'],
+      ['MANIFEST_UNKNOWN', 'module_not_found'],
+      ['DEADLINE_EXCEEDED', 'timeout'],
+      ['DIGEST_MISMATCH', 'digest_mismatch'],
+      ['REGISTRY_UNAUTHORIZED', 'registry_auth_failed'],
       ['WHATEVER', 'internal_error'],
     ])('maps %s to a deny with reason %s', async (code, reason) => {
       const d = withDeadline(createFakeDecider({ fail: () => new WasmgateError(code, 'it broke') }), { deadlineMs: 1000 });
