@@ -1,7 +1,8 @@
 /**
  * The embedded default configuration: what `wasmgate serve` runs without
  * `--config`. Loopback TCP on 127.0.0.1:8181, the embedded bundle, no remote
- * registries (OCI layouts only), decision logs off.
+ * registries (OCI layouts only), the demo trust and the shipped RustSec
+ * database (relative paths resolve from the package root), decision logs off.
  */
 export const EMBEDDED_DEFAULT_CONFIG_YAML = `# wasmgate embedded default configuration
 labels:
@@ -17,6 +18,18 @@ listeners:
   unix: null
 registries:
   allow: []
+# The demo trust: keyless identities of the seed's pipeline, chained to the demo
+# trusted root that signed the modules in demo/store (made offline by scripts/make-demo.ts).
+trust:
+  keyless:
+    - subject: https://github.com/myorg/payments-wasm/.github/workflows/build-wasm.yml@refs/heads/main
+      issuer: https://token.actions.githubusercontent.com
+    - subject_regexp: 'https://github\\.com/slsa-framework/slsa-github-generator/\\.github/workflows/generator_(generic|container)_slsa3\\.yml@refs/tags/v[0-9]+\\.[0-9]+\\.[0-9]+'
+      issuer: https://token.actions.githubusercontent.com
+  trusted_roots: [demo/trusted_root.json]
+vulnerability_db:
+  path: demo/osv/rustsec-osv-all.zip
+persistence_directory: .wasmgate
 decision_logs:
   console: false
 `;

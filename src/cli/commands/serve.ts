@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { createLogger } from '../../common/logger.ts';
 import { loadConfig } from '../../config/load.ts';
 import { startService } from '../../server/service.ts';
-import { createPlaceholderWiring, type Wire } from '../../server/wiring.ts';
+import { createPipelineWiring } from '../../server/pipeline-wiring.ts';
+import type { Wire } from '../../server/wiring.ts';
+import { configBaseDir } from '../config-base.ts';
 
 export interface ServeOptions {
   config?: string;
@@ -10,10 +12,10 @@ export interface ServeOptions {
   unixSocket?: string;
 }
 
-/** The pipeline wiring `serve` uses; the lead replaces the placeholder with the real pipeline. */
-export let serveWiring: Wire = createPlaceholderWiring;
+/** Overrides the pipeline wiring (tests); default: the real pipeline. */
+let wiringOverride: Wire | undefined;
 export function setServeWiring(wire: Wire): void {
-  serveWiring = wire;
+  wiringOverride = wire;
 }
 
 export function registerServe(program: Command): void {
@@ -35,7 +37,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
     overrides: { ...(opts.addr !== undefined ? { addr: opts.addr } : {}), ...(opts.unixSocket !== undefined ? { unixSocket: opts.unixSocket } : {}) },
   });
   logger.info({ config: source }, 'configuration loaded');
-  const service = await startService({ config, wire: serveWiring, logger });
+  const wire = wiringOverride ?? createPipelineWiring({ baseDir: configBaseDir(opts.config) });
+  const service = await startService({ config, wire, logger });
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       logger.info({ signal }, 'shutting down');
