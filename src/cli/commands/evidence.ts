@@ -1,6 +1,11 @@
 import type { Command } from 'commander';
 import { buildFoundEvidenceReport, collectEvidence, type FoundEvidenceReport } from '../../collect/index.ts';
+import { resolve } from 'node:path';
+import type { CollectedEvidence } from '../../collect/types.ts';
 import { WasmgateError } from '../../common/error.ts';
+import { loadConfig } from '../../config/load.ts';
+import { loadTrustPolicy, verifyEvidence, type VerifiedEvidence } from '../../verify/index.ts';
+import { configBaseDir } from '../config-base.ts';
 
 /**
  * `wasmgate evidence <ref> [--json]`: collects and prints what is attached to a module — descriptors, media
@@ -13,6 +18,12 @@ export interface EvidenceCommandOptions {
   insecureRegistry?: string[];
   allowHost?: string[];
   maxReferrers?: string;
+  /** verify against this config's `trust:` (default: the embedded default config's) */
+  config?: string;
+  /** also trust these PEM public keys (cosign.pub) */
+  key?: string[];
+  /** `--no-verify`: print what was found only */
+  verify?: boolean;
 }
 
 /** What `wasmgate evidence` prints: the found evidence, plus sections later steps may add (e.g. `verified`). */
@@ -30,6 +41,9 @@ export function registerEvidence(program: Command): void {
     .option('--insecure-registry <host...>', 'registry hosts that may be reached over plain HTTP (loopback always may)')
     .option('--allow-host <host...>', 'only contact these registry hosts')
     .option('--max-referrers <n>', 'referrers examined per digest, newest first', '64')
+    .option('-c, --config <file>', 'verify against this config\'s trust: (default: the embedded default config)')
+    .option('--key <pem...>', 'also trust these public keys (PEM files, e.g. cosign.pub)')
+    .option('--no-verify', 'print what was found, without verifying it')
     .action(async (ref: string, opts: EvidenceCommandOptions) => {
       const report = await collectEvidenceReport(ref, opts);
       printEvidenceReport(report, { json: opts.json === true, write: (s) => process.stdout.write(s) });
@@ -50,7 +64,36 @@ export async function collectEvidenceReport(ref: string, opts: EvidenceCommandOp
     },
   });
   const report: EvidenceReport = { ...buildFoundEvidenceReport(collected) };
+  if (opts.verify !== false) report.verified = await verifyCollected(collected, opts);
   return report;
+}
+
+/** Verifies with the configured trust (plus `--key`s): the `verified` section, grouped as in the policy input. */
+async function verifyCollected(collected: CollectedEvidence, opts: EvidenceCommandOptions): Promise<VerifiedEvidence> {
+  const { config } = await loadConfig(opts.config);
+  const baseDir = configBaseDir(opts.config);
+  const trustConfig = { ...config.trust } as Record<string, unknown>;
+  if (opts.key && opts.key.length > 0) {
+    const existing = Array.isArray(trustConfig.keys) ? (trustConfig.keys as unknown[]) : [];
+    trustConfig.keys = [...existing, ...opts.key.map((path) => ({ path: resolve(path) }))];
+  }
+  return verifyEvidence(collected, loadTrustPolicy(trustConfig, { baseDir }));
+}
+
+/** One line per verified-or-not piece of evidence, with who signed it and why it failed. */
+function verifiedLines(v: VerifiedEvidence): string[] {
+  const lines: string[] = [];
+  for (const group of ['signatures', 'sbom_attestations', 'provenance_attestations', 'other_attestations'] as const) {
+    for (const e of v[group]) {
+      const who = e.certificate ? `${e.certificate.subject} (issuer ${e.certificate.issuer})` : e.key ? `key ${e.key.id}` : 'unknown signer';
+      lines.push(`- ${group}: ${e.verified ? 'VERIFIED' : 'NOT VERIFIED'}  ${e.predicate_type ?? 'image signature'}`);
+      lines.push(`    signer     ${who}`);
+      lines.push(`    manifest   ${e.manifest_digest}${e.tlog ? `  tlog #${e.tlog.log_index} at ${e.tlog.integrated_time}` : ''}`);
+      for (const [k, val] of Object.entries(e.certificate?.extensions ?? {})) lines.push(`    ${k.padEnd(10)} ${val}`);
+      for (const err of e.errors) lines.push(`    error      ${err.code}: ${err.message}`);
+    }
+  }
+  return lines;
 }
 
 /** Prints a report as JSON or as text. Sections other than module/evidence/warnings are printed as JSON blocks. */
@@ -78,8 +121,9 @@ export function printEvidenceReport(report: EvidenceReport, out: { json: boolean
     lines.push('', 'warnings:');
     for (const w of report.warnings) lines.push(`- ${w.code}: ${w.message}`);
   }
+  if (report.verified) lines.push('', 'verification:', ...verifiedLines(report.verified as VerifiedEvidence));
   for (const [key, value] of Object.entries(report)) {
-    if (key === 'module' || key === 'evidence' || key === 'warnings') continue;
+    if (key === 'module' || key === 'evidence' || key === 'warnings' || key === 'verified') continue;
     lines.push('', `${key}:`, JSON.stringify(value, null, 2));
   }
   out.write(`${lines.join('\n')}\n`);
