@@ -22,22 +22,46 @@ allow if {
 	count(deny) == 0
 }
 
-# The SBOM attestation must be present, verified and signed by the build workflow.
+# The SBOM attestation must be present, verified and signed by the build workflow
+# (its keyless identity) or by one of the pinned keys in config.sbom_keys.
 valid_sbom_attestation if {
 	some attest in input.sbom_attestations
 	attest.verified == true
-	attest.certificate.subject == data.wasm.sbom.config.sbom_identity.subject
-	attest.certificate.issuer == data.wasm.sbom.config.sbom_identity.issuer
+	sbom_signer(attest)
 	attest.predicate.bomFormat == "CycloneDX"
 }
 
-# The SLSA provenance must be present, verified and signed by the generator.
+sbom_signer(attest) if {
+	attest.certificate.subject == data.wasm.sbom.config.sbom_identity.subject
+	attest.certificate.issuer == data.wasm.sbom.config.sbom_identity.issuer
+}
+
+sbom_signer(attest) if pinned_key(attest, "sbom_keys")
+
+# The SLSA provenance must be present, verified and signed by the generator
+# (its keyless identity) or by one of the pinned keys in config.provenance_keys.
 valid_provenance_attestation if {
 	some attest in input.provenance_attestations
 	attest.verified == true
+	provenance_signer(attest)
+}
+
+provenance_signer(attest) if {
 	is_string(attest.certificate.subject)
 	startswith(attest.certificate.subject, data.wasm.sbom.config.provenance_identity.subject_prefix)
 	attest.certificate.issuer == data.wasm.sbom.config.provenance_identity.issuer
+}
+
+provenance_signer(attest) if pinned_key(attest, "provenance_keys")
+
+# Key-pinned signers (cosign --key): the evidence was verified with a trusted key
+# whose id (trust.keys[].id, or "sha256:<SPKI fingerprint>") is listed under
+# data.wasm.sbom.config[list]. Absent or empty lists pin no key.
+pinned_key(attest, list) if {
+	is_string(attest.key.id)
+	attest.key.id != ""
+	some id in object.get(data.wasm.sbom.config, list, [])
+	id == attest.key.id
 }
 
 critical_matches := [m |

@@ -6,4 +6,6 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WASMGATE_SKIP_TOOLS=1 bash "$root/scripts/setup.sh" >&2
 . "$root/scripts/env.sh"
 cd "$root"
+# With no arguments: TCP 127.0.0.1:8181 and the Unix socket /tmp/wasmgate.sock.
+if [ $# -eq 0 ]; then set -- --addr 127.0.0.1:8181 --unix-socket /tmp/wasmgate.sock; fi
 exec node bin/wasmgate.js serve "$@"

@@ -99,6 +99,7 @@ export const configSchema = {
           persist: { type: 'boolean', default: false },
           size_limit_bytes: { ...posInt, default: 1073741824 },
           trigger: { type: 'string', enum: ['periodic', 'manual'], default: 'periodic' },
+          schedule: { type: 'string', minLength: 1, description: 'a node-cron expression (e.g. "*/5 * * * *") that drives bundle checks instead of min/max polling' },
           polling: delayPair,
           signing: {
             type: 'object',

@@ -17,6 +17,8 @@ export interface BundleConfig {
   persist: boolean;
   size_limit_bytes: number;
   trigger: 'periodic' | 'manual';
+  /** node-cron expression driving checks instead of min/max polling (wasmgate addition) */
+  schedule?: string;
   polling?: { min_delay_seconds?: number; max_delay_seconds?: number; long_polling_timeout_seconds?: number };
   signing?: { keyid?: string; scope?: string; exclude_files?: string[] };
 }

@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { Agent, request, type Dispatcher } from 'undici';
+import { messageOf } from '../../../common/error.ts';
+import type { ServiceConfig } from '../../../config/types.ts';
+import { bundleError } from '../error.ts';
+import type { BundleSource, FetchResult } from './types.ts';
+
+/** Content type of a bundle service that supports long polling (OPA's download.go). */
+export const OPA_BUNDLE_CONTENT_TYPE = 'application/vnd.openpolicyagent.bundles';
+
+export interface HttpSourceOptions {
+  service: ServiceConfig;
+  /** path below the service URL; default bundles/<name> */
+  resource: string;
+  maxBytes: number;
+  /** polling.long_polling_timeout_seconds; undefined = no long polling */
+  longPollingTimeoutSeconds?: number;
+  dispatcher?: Dispatcher;
+}
+
+/**
+ * OPA's bundle service protocol: GET <service.url>/<resource> with If-None-Match
+ * and `Prefer: modes=snapshot,delta[;wait=N]`; 200 = a new bundle (ETag kept),
+ * 304 = unchanged, anything else an error carrying the HTTP code. Long polling
+ * starts once the server answers with application/vnd.openpolicyagent.bundles.
+ */
+export class HttpSource implements BundleSource {
+  readonly kind = 'http' as const;
+  readonly description: string;
+  readonly #url: string;
+  readonly #service: ServiceConfig;
+  readonly #maxBytes: number;
+  readonly #wait: number | undefined;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownDispatcher: boolean;
+  #longPolling = false;
+
+  constructor(options: HttpSourceOptions) {
+    this.#service = options.service;
+    this.#url = joinUrl(options.service.url, options.resource);
+    this.description = this.#url;
+    this.#maxBytes = options.maxBytes;
+    this.#wait = options.longPollingTimeoutSeconds;
+    this.#ownDispatcher = options.dispatcher === undefined;
+    this.#dispatcher = options.dispatcher ?? new Agent({
+      connect: {
+        rejectUnauthorized: !options.service.allow_insecure_tls,
+        ...(options.service.tls?.ca_cert !== undefined && { ca: [readCaSync(options.service.tls.ca_cert)] }),
+      },
+    });
+  }
+
+  async fetch(etag: string | undefined, signal: AbortSignal): Promise<FetchResult> {
+    const headers: Record<string, string> = { ...this.#service.headers };
+    const longPoll = this.#longPolling && this.#wait !== undefined;
+    headers.prefer = longPoll ? `modes=snapshot,delta;wait=${this.#wait}` : 'modes=snapshot,delta';
+    if (etag !== undefined && etag !== '') headers['if-none-match'] = etag;
+    const auth = await this.#authorization();
+    if (auth !== undefined) headers.authorization = auth;
+    const timeoutMs = this.#service.response_header_timeout_seconds * 1000;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(this.#url, {
+        method: 'GET',
+        headers,
+        signal,
+        dispatcher: this.#dispatcher,
+        // a long poll is held open by the server: no header timeout then (as OPA)
+        headersTimeout: longPoll ? 0 : timeoutMs,
+        bodyTimeout: timeoutMs === 0 ? 0 : Math.max(timeoutMs, 30_000),
+      });
+    } catch (err) {
+      this.#longPolling = false;
+      throw bundleError('BUNDLE_DOWNLOAD_FAILED', `bundle request to ${this.#url} failed: ${messageOf(err)}`, { cause: err });
+    }
+    const contentType = String(res.headers['content-type'] ?? '');
+    this.#longPolling = contentType.split(';')[0]?.trim() === OPA_BUNDLE_CONTENT_TYPE;
+    if (res.statusCode === 304) {
+      await res.body.dump();
+      return { kind: 'not-modified', longPolling: this.#longPolling };
+    }
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      this.#longPolling = false;
+      throw bundleError('BUNDLE_HTTP_ERROR', `server replied with ${statusText(res.statusCode)} for ${this.#url}`, { details: { http_code: res.statusCode } });
+    }
+    const announced = Number(res.headers['content-length'] ?? NaN);
+    if (Number.isFinite(announced) && announced > this.#maxBytes) {
+      await res.body.dump();
+      throw bundleError('BUNDLE_DOWNLOAD_FAILED', `bundle at ${this.#url} is ${announced} bytes, over size_limit_bytes ${this.#maxBytes}`);
+    }
+    const chunks: Buffer[] = [];
+    let total = 0;
+    try {
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        total += chunk.byteLength;
+        if (total > this.#maxBytes) {
+          res.body.destroy();
+          throw bundleError('BUNDLE_DOWNLOAD_FAILED', `bundle at ${this.#url} is over size_limit_bytes ${this.#maxBytes}`);
+        }
+        chunks.push(chunk);
+      }
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'BUNDLE_DOWNLOAD_FAILED') throw err;
+      throw bundleError('BUNDLE_DOWNLOAD_FAILED', `reading the bundle from ${this.#url} failed: ${messageOf(err)}`, { cause: err });
+    }
+    const tag = res.headers.etag;
+    return { kind: 'modified', bytes: Buffer.concat(chunks), etag: typeof tag === 'string' ? tag : '', longPolling: this.#longPolling };
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownDispatcher) await this.#dispatcher.close();
+  }
+
+  async #authorization(): Promise<string | undefined> {
+    const bearer = (this.#service.credentials as { bearer?: { token?: string; token_path?: string; scheme?: string } } | undefined)?.bearer;
+    if (bearer === undefined) return undefined;
+    let token = bearer.token;
+    if (bearer.token_path !== undefined) {
+      try {
+        token = (await readFile(bearer.token_path, 'utf8')).trim();
+      } catch (err) {
+        throw bundleError('BUNDLE_DOWNLOAD_FAILED', `cannot read the bearer token file of service ${this.#service.name}: ${messageOf(err)}`, { cause: err });
+      }
+    }
+    return token === undefined ? undefined : `${bearer.scheme ?? 'Bearer'} ${token}`;
+  }
+}
+
+function joinUrl(base: string, resource: string): string {
+  return `${base.replace(/\/+$/, '')}/${resource.replace(/^\/+/, '')}`;
+}
+
+/** Read once at construction: the CA file is config, not data. */
+function readCaSync(path: string): string {
+  return readFileSync(path, 'utf8');
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 408: 'Request Timeout', 429: 'Too Many Requests',
+  500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+};
+
+function statusText(code: number): string {
+  return STATUS_TEXT[code] ?? `HTTP ${code}`;
+}
