@@ -6,7 +6,8 @@
  * Run: `. scripts/env.sh && node bench/vulns.bench.ts`
  * Writes bench/results/vulns.json and the "## Vulnerability matching" section of docs/benchmarks.md.
  */
-import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeDocSection } from './lib/doc.ts';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
   };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/vulns.json'), `${JSON.stringify(result, null, 2)}\n`);
-  writeSection(result);
+  await writeSection(result);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 
@@ -104,8 +105,7 @@ function writeSection(r: {
   match_10k: { components: number; matches: number; median_ms: number; p95_ms: number; runs: number; within_target: boolean };
   match_wasmcloud_lock: { components: number; median_ms: number; runs: number };
   database: { records: number };
-}): void {
-  const file = join(ROOT, 'docs/benchmarks.md');
+}): Promise<void> {
   const section = [
     '## Vulnerability matching',
     '',
@@ -122,15 +122,8 @@ function writeSection(r: {
     'matching parses each component version once and only compares.',
     '',
   ].join('\n');
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\n';
-  const start = text.indexOf('## Vulnerability matching');
-  if (start < 0) {
-    text = `${text.replace(/\n*$/, '\n\n')}${section}`;
-  } else {
-    const next = text.indexOf('\n## ', start + 3);
-    text = `${text.slice(0, start)}${section}${next < 0 ? '' : `\n${text.slice(next + 1)}`}`;
-  }
-  writeFileSync(file, text);
+  // between <!-- vulns:begin --> and <!-- vulns:end --> (bench/lib/doc.ts), so the sections after it survive
+  return writeDocSection('vulns', section);
 }
 
 await main();

@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { WasmgateError, messageOf } from '../../common/error.ts';
+import { appendToTarGz } from '../../policy/bundles/tar.ts';
+import { SELFTEST_DIR, parseSelfTests } from '../../policy/bundles/selftest.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -25,12 +27,36 @@ export interface BuildBundleOptions {
   /** the opa binary; default `opa` on PATH (scripts/env.sh puts the pinned one first) */
   opa?: string;
   entrypoints?: readonly string[];
+  /** self-test cases (`*.json`) copied into the bundle's tests/; default <policiesDir>/selftest when it exists */
+  selftestDir?: string;
 }
 
 export interface BuildBundleResult {
   out: string;
   revision: string;
   entrypoints: readonly string[];
+  /** number of self-test files added under tests/ */
+  selftests: number;
+}
+
+/**
+ * Self-test files for the bundle: `opa build -b` keeps only the files OPA reads
+ * (rego, data.json/yaml, wasm, manifest), so they are appended to its tar
+ * afterwards, under tests/, in name order. Each must parse as self-test cases.
+ */
+async function selftestFiles(dir: string | undefined): Promise<Map<string, Uint8Array>> {
+  const files = new Map<string, Uint8Array>();
+  if (dir === undefined) return files;
+  let names: string[];
+  try {
+    names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith('.json')).map((e) => e.name).sort();
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT') return files;
+    throw err;
+  }
+  for (const n of names) files.set(`${SELFTEST_DIR}/${n}`, await readFile(join(dir, n)));
+  parseSelfTests(files);
+  return files;
 }
 
 /** Files that go into the bundle (policy sources and data, not tests or the capabilities file). */
@@ -80,10 +106,12 @@ export async function buildBundle(options: BuildBundleOptions = {}): Promise<Bui
     '-r', revision,
     '-o', tmp,
   ];
+  const selftests = await selftestFiles(options.selftestDir === undefined ? join(policiesDir, 'selftest') : resolve(options.selftestDir));
   await mkdir(dirname(out), { recursive: true });
   try {
     // cwd = the policies dir's parent so the bundle's .rego paths do not depend on where the repo lives
     await execFileAsync(options.opa ?? 'opa', args, { cwd: dirname(policiesDir), maxBuffer: 16 * 1024 * 1024 });
+    if (selftests.size > 0) await writeFile(tmp, appendToTarGz(await readFile(tmp), selftests));
     await rename(tmp, out);
   } catch (err) {
     await rm(tmp, { force: true });
@@ -94,5 +122,5 @@ export async function buildBundle(options: BuildBundleOptions = {}): Promise<Bui
     const hint = (err as { code?: unknown }).code === 'ENOENT' ? ' (opa not found: source scripts/env.sh or pass --opa)' : '';
     throw new WasmgateError('BUNDLE_BUILD_FAILED', `opa build failed for ${policiesDir}: ${detail}${hint}`, { cause: err });
   }
-  return { out, revision, entrypoints };
+  return { out, revision, entrypoints, selftests: selftests.size };
 }

@@ -88,7 +88,7 @@ function verifyFiles(files: ReadonlyMap<string, Uint8Array>, listed: readonly Fi
   const excluded = exclude.map(globToRegExp);
   const isExcluded = (n: string): boolean => excluded.some((re) => re.test(n));
   const byName = new Map<string, FileEntry>();
-  for (const f of listed) byName.set(f.name.replace(/^\/+/, ''), f);
+  for (const f of listed) byName.set(f.name.replace(/^(\.?\/)+/, ''), f);
   for (const [name, bytes] of files) {
     if (name === SIGNATURES_FILE || isExcluded(name)) continue;
     const entry = byName.get(name);

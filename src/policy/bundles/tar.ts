@@ -11,10 +11,14 @@ import { bundleError } from './error.ts';
 
 const BLOCK = 512;
 
-/** Packs files (bundle-relative names, `/` separators) into a gzip'd tar. */
+/**
+ * Packs files (bundle-relative names, `/` separators) into a gzip'd tar. Entry
+ * names get a leading `/` as `opa build` writes them (OPA resolves the
+ * manifest's `/policy.wasm` against them).
+ */
 export function packTarGz(files: ReadonlyMap<string, Uint8Array>): Uint8Array {
   const parts: Uint8Array[] = [];
-  for (const name of [...files.keys()].sort()) parts.push(...entry(name, files.get(name) as Uint8Array));
+  for (const name of [...files.keys()].sort()) parts.push(...entry(`/${name.replace(/^\/+/, '')}`, files.get(name) as Uint8Array));
   parts.push(new Uint8Array(BLOCK * 2));
   return gzipSync(Buffer.concat(parts), { level: 9 });
 }
@@ -27,7 +31,7 @@ export function appendToTarGz(bytes: Uint8Array, files: ReadonlyMap<string, Uint
   const tar = gunzipSync(bytes);
   const end = endOfEntries(tar);
   const parts: Uint8Array[] = [tar.subarray(0, end)];
-  for (const name of [...files.keys()].sort()) parts.push(...entry(name, files.get(name) as Uint8Array));
+  for (const name of [...files.keys()].sort()) parts.push(...entry(`/${name.replace(/^\/+/, '')}`, files.get(name) as Uint8Array));
   parts.push(new Uint8Array(BLOCK * 2));
   return gzipSync(Buffer.concat(parts), { level: 9 });
 }
