@@ -20,4 +20,11 @@ else
   echo "(opa not installed: skipping policy tests; run scripts/install-tools.sh)"
 fi
 echo "== vitest"
-vitest run "$@"
+results="$(mktemp -d)/vitest.json"
+status=0
+vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
+# The plain closing line CI reads: counts from vitest's own JSON report.
+if [ -s "$results" ]; then
+  node -e 'const r=require(process.argv[1]); const skipped=r.numPendingTests+r.numTodoTests; console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""))' "$results"
+fi
+exit "$status"

@@ -1,10 +1,7 @@
 import type { Logger } from '../common/logger.ts';
 import type { WasmgateConfig } from '../config/types.ts';
 import type { DecisionCache, DecisionVersions } from '../decide/cache.ts';
-import { WasmgateError } from '../common/error.ts';
 import type { Decider } from '../decide/types.ts';
-import { embeddedBundlePath, loadBundleFile } from '../policy/engine/index.ts';
-import type { LoadedBundle } from '../policy/engine/types.ts';
 import type { Metrics } from '../status/metrics.ts';
 import type { StatusRegistry } from '../status/registry.ts';
 import type { BundleProvider } from './types.ts';
@@ -36,39 +33,3 @@ export interface WiringContext {
 }
 
 export type Wire = (ctx: WiringContext) => Promise<ServiceWiring>;
-
-/**
- * PLACEHOLDER wiring until the lead connects the real pipeline: raw data paths
- * are evaluated on the embedded bundle (when no `bundles:` are configured), and
- * every decision path fails closed with `no_trusted_policy`.
- */
-export const createPlaceholderWiring: Wire = async ({ config, metrics, status, logger }) => {
-  let active: LoadedBundle | null = null;
-  if (Object.keys(config.bundles).length === 0) {
-    status.expectBundles(['default']);
-    status.register('bundle');
-    try {
-      active = await loadBundleFile(embeddedBundlePath(), { name: 'default' });
-      const now = new Date();
-      status.reportBundle({ name: 'default', active_revision: active.revision, last_successful_activation: now.toISOString(), type: 'snapshot' });
-      status.update('bundle', { state: 'OK' });
-      metrics.bundleLoaded.labels('default').inc();
-      metrics.lastSuccessBundleActivation.labels('default', active.revision).set(now.getTime() * 1e6);
-    } catch (err) {
-      const code = (err as { code?: string }).code ?? 'BUNDLE_ERROR';
-      status.reportBundle({ name: 'default', code, message: (err as Error).message });
-      status.update('bundle', { state: 'ERROR', message: (err as Error).message });
-      metrics.bundleFailedLoad.labels('default', code, (err as Error).message.slice(0, 100)).inc();
-      logger.error({ err }, 'the embedded bundle could not be loaded');
-    }
-  }
-  return {
-    decider: {
-      decide() {
-        return Promise.reject(new WasmgateError('NO_TRUSTED_POLICY', 'the decision pipeline is not wired into this build yet; no module can be allowed'));
-      },
-    },
-    bundles: { active: () => active },
-    versions: () => null,
-  };
-};

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../../src/common/logger.ts';
 import { parseConfig } from '../../../src/config/load.ts';
 import { loadBundleFile } from '../../../src/policy/engine/index.ts';
-import { startService, createPlaceholderWiring, type RunningService } from '../../../src/server/index.ts';
+import { startService, type RunningService } from '../../../src/server/index.ts';
+import { createPipelineWiring } from '../../../src/server/pipeline-wiring.ts';
 import { createFakeDecider } from '../../support/fake-decider.ts';
 import { startTestService } from '../../support/service.ts';
 import { missingOutsideCi, requireTool } from '../../support/tools.ts';
@@ -41,7 +42,7 @@ describe('the embedded bundle through a non-decision path', () => {
   beforeAll(async () => {
     // wasm/sbom is not a decision path here, so it evaluates the caller's input as OPA would
     const config = parseConfig('decision: {paths: [gate/decide]}', { overrides: { addr: '127.0.0.1:0' } });
-    svc = await startService({ config, wire: createPlaceholderWiring, logger: createSilentLogger(), env: {} });
+    svc = await startService({ config, wire: createPipelineWiring({ baseDir: ROOT }), logger: createSilentLogger(), env: {} });
     url = `http://${svc.addresses[0]!}`;
   });
   afterAll(async () => svc.stop());
