@@ -19,7 +19,8 @@ import type { Decider, Decision, DecisionRequest } from './types.ts';
 export interface PipelineDeps {
   collector: Collector;
   trust: () => TrustPolicy;
-  bundle: () => LoadedBundle | null;
+  /** the active bundle that answers `path` */
+  bundle: (path: string) => LoadedBundle | null;
   /** the active vulnerability database; null when none is configured */
   vulnerabilities: () => OsvDatabase | null;
   scanOptions?: ScanOptions;
@@ -126,9 +127,10 @@ export function createPipelineDecider(deps: PipelineDeps): Decider {
   return {
     async decide(req: DecisionRequest, signal?: AbortSignal): Promise<Decision> {
       const total = timer();
-      const bundle = deps.bundle();
-      if (!bundle) throw new WasmgateError('NO_TRUSTED_POLICY', 'no policy bundle is active: wasmgate cannot decide until one activates (see /health?bundles)');
       const path = (req.path ?? defaultPath).replace(/^\/+|\/+$/g, '');
+      // read once: the whole decision runs on this bundle even if another activates meanwhile
+      const bundle = deps.bundle(path);
+      if (!bundle) throw new WasmgateError('NO_TRUSTED_POLICY', `no active policy bundle answers ${path}: wasmgate cannot decide until one activates (see /health?bundles)`);
       const metrics: Record<string, number> = {};
       const errors: ErrorEntry[] = [];
 
@@ -173,7 +175,10 @@ export function createPipelineDecider(deps: PipelineDeps): Decider {
       t = timer();
       const evaluated = evaluateDecision(bundle, path, input);
       metrics.timer_rego_query_eval_ns = t();
-      const { allow, deny } = evaluated.defined ? verdict(path, evaluated.result) : { allow: false, deny: [] };
+      if (!evaluated.defined) {
+        throw new WasmgateError('NO_TRUSTED_POLICY', `the active bundle ${bundle.name} (revision ${bundle.revision}) does not define ${path}: it cannot answer this decision path`);
+      }
+      const { allow, deny } = verdict(path, evaluated.result);
       metrics.timer_wasmgate_decide_ns = total();
       log.debug({ ref: req.ref, digest: collected.module.digest, allow }, 'decided');
       return {
@@ -183,7 +188,7 @@ export function createPipelineDecider(deps: PipelineDeps): Decider {
         decision_id: randomUUID(),
         revision: bundle.revision,
         errors,
-        result: evaluated.defined ? evaluated.result : undefined,
+        result: evaluated.result,
         input,
         metrics,
         cached: false,

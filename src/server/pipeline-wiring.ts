@@ -1,55 +1,18 @@
 import { isAbsolute, resolve } from 'node:path';
 import { VulnDatabase } from '../analyse/vulns/holder.ts';
 import { createCollector } from '../collect/collect.ts';
-import { messageOf, WasmgateError } from '../common/error.ts';
-import type { WasmgateConfig } from '../config/types.ts';
 import { configHash } from '../decide/cache.ts';
 import { createPipelineDecider } from '../decide/pipeline.ts';
-import { embeddedBundlePath, loadBundleFile } from '../policy/engine/index.ts';
-import type { LoadedBundle } from '../policy/engine/types.ts';
+import { createBundleManager, type BundleManagerOptions } from '../policy/bundles/index.ts';
 import { loadTrustPolicy } from '../verify/trust/load.ts';
-import type { Metrics } from '../status/metrics.ts';
-import type { StatusRegistry } from '../status/registry.ts';
-import type { Logger } from '../common/logger.ts';
 import type { ServiceWiring, Wire } from './wiring.ts';
 
 export interface PipelineWiringOptions {
-  /** relative paths in the config (trust keys and roots, the vulnerability DB) resolve from here */
+  /** relative paths in the config (trust keys and roots, the vulnerability DB, the persistence directory) resolve from here */
   baseDir: string;
-  /** builds the bundle side when `bundles:` are configured (the bundle lifecycle); default: embedded bundle only */
-  bundles?: BundleWire;
+  /** bundle source overrides by name (tests, embedding) */
+  bundleSources?: BundleManagerOptions['sources'];
 }
-
-/** The bundle side of the wiring: the active bundle and activation events. */
-export interface BundleSide {
-  active(): LoadedBundle | null;
-  onActivate(listener: (bundle: LoadedBundle) => void): void;
-  stop(): Promise<void>;
-}
-
-export type BundleWire = (ctx: { config: WasmgateConfig; metrics: Metrics; status: StatusRegistry; logger: Logger; baseDir: string }) => Promise<BundleSide>;
-
-/** With no `bundles:` configured, the embedded default bundle (bundles/wasm-sbom.tar.gz) decides. */
-export const embeddedBundleSide: BundleWire = async ({ metrics, status, logger }) => {
-  status.expectBundles(['default']);
-  status.register('bundle');
-  let active: LoadedBundle | null = null;
-  try {
-    active = await loadBundleFile(embeddedBundlePath(), { name: 'default' });
-    const now = new Date();
-    status.reportBundle({ name: 'default', active_revision: active.revision, last_successful_activation: now.toISOString(), type: 'snapshot' });
-    status.update('bundle', { state: 'OK' });
-    metrics.bundleLoaded.labels('default').inc();
-    metrics.lastSuccessBundleActivation.labels('default', active.revision).set(now.getTime() * 1e6);
-  } catch (err) {
-    const code = WasmgateError.isWasmgateError(err) ? err.code : 'BUNDLE_ERROR';
-    status.reportBundle({ name: 'default', code, message: messageOf(err) });
-    status.update('bundle', { state: 'ERROR', message: messageOf(err) });
-    metrics.bundleFailedLoad.labels('default', code, messageOf(err).slice(0, 100)).inc();
-    logger.error({ err }, 'the embedded bundle could not be loaded: every decision will deny (no_trusted_policy)');
-  }
-  return { active: () => active, onActivate: () => undefined, stop: async () => undefined };
-};
 
 function resolvePath(baseDir: string, p: string): string {
   return isAbsolute(p) ? p : resolve(baseDir, p);
@@ -58,7 +21,8 @@ function resolvePath(baseDir: string, p: string): string {
 /**
  * The real decision pipeline behind the service: one collector (shared
  * connections, token and content caches), the trust policy, the vulnerability
- * database holder and the bundle side, with cache versions and invalidation.
+ * database holder and the bundle manager, with cache versions and invalidation
+ * (a bundle activation or a database swap drops every cached decision).
  */
 export function createPipelineWiring(options: PipelineWiringOptions): Wire {
   return async ({ config, metrics, status, logger }): Promise<ServiceWiring> => {
@@ -97,14 +61,27 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
       vulns.start();
     }
 
-    const bundleSide = await (options.bundles && Object.keys(config.bundles).length > 0 ? options.bundles : embeddedBundleSide)({
-      config, metrics, status, logger, baseDir: options.baseDir,
+    // The bundle lifecycle: the configured bundles (file, HTTP service, OCI), or the embedded one when none are.
+    const bundles = createBundleManager({
+      config: {
+        ...config,
+        bundles: Object.fromEntries(Object.entries(config.bundles).map(([name, b]) =>
+          // a file or directory source named relative to the config file
+          [name, b.service === undefined && b.resource !== undefined && !b.resource.startsWith('file://') ? { ...b, resource: resolvePath(options.baseDir, b.resource) } : b])),
+        persistence_directory: resolvePath(options.baseDir, config.persistence_directory),
+      },
+      metrics,
+      status,
+      logger,
+      decisionPath: config.decision.paths[0] ?? 'wasm/sbom',
+      ...(options.bundleSources ? { sources: options.bundleSources } : {}),
     });
+    await bundles.start();
 
     const decider = createPipelineDecider({
       collector,
       trust: () => trust,
-      bundle: () => bundleSide.active(),
+      bundle: (path) => bundles.activeFor(path),
       vulnerabilities: () => vulns?.current ?? null,
       scanOptions: { countInformational: dbConfig.count_informational },
       defaultPath: config.decision.paths[0] ?? 'wasm/sbom',
@@ -113,20 +90,20 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
 
     const hooks: Array<() => void> = [];
     const invalidate = (): void => hooks.forEach((h) => h());
-    bundleSide.onActivate(invalidate);
+    bundles.onActivate(invalidate);
     vulns?.onSwap(invalidate);
 
     return {
       decider,
-      bundles: { active: () => bundleSide.active() },
+      bundles,
       versions() {
-        const bundle = bundleSide.active();
+        const bundle = bundles.active();
         if (!bundle) return null;
         return { bundleRevision: `${bundle.name}@${bundle.revision}:${bundle.digest}`, trustHash, dbVersion: vulns?.version ?? 'none' };
       },
       onInvalidate: (hook) => hooks.push(hook),
       async stop() {
-        await bundleSide.stop();
+        await bundles.stop();
         await vulns?.stop();
         await collector.close();
       },

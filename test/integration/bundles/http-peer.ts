@@ -47,8 +47,8 @@ export class BundleService {
 
   #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const path = req.url ?? '/';
-    const ifNoneMatch = req.headers['if-none-match'];
-    const prefer = req.headers.prefer;
+    const ifNoneMatch = header(req.headers['if-none-match']);
+    const prefer = header(req.headers.prefer);
     const record = (status: number): void => {
       this.requests.push({ path, ifNoneMatch, prefer, status });
     };
@@ -84,4 +84,8 @@ export class BundleService {
     }
     answer();
   }
+}
+
+function header(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v.join(', ') : v;
 }

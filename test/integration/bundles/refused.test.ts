@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTar } from '../../../src/policy/engine/archive.ts';
 import { createBundleManager, packTarGz, signBundleFiles, type BundleManager, type BundleSource, type FetchResult } from '../../../src/policy/bundles/index.ts';
 import type { BundleConfig } from '../../../src/config/types.ts';
+import { createMetrics } from '../../../src/status/index.ts';
 import { missingOutsideCi } from '../../support/tools.ts';
 import { tar } from '../policy/support.ts';
 import { execFileAsync, opaBuild, tempDir, writeKeyPair, type KeyFiles } from './support.ts';
@@ -28,6 +29,7 @@ describe.skipIf(missingOutsideCi('opa'))('BundleManager refuses bad bundles and 
   let keys: KeyFiles;
   let other: KeyFiles;
   const source = new ScriptedSource();
+  const metrics = createMetrics({ defaultMetrics: false });
   let manager: BundleManager;
 
   const files = (bytes: Uint8Array): Map<string, Uint8Array> => parseTar(gunzipSync(bytes));
@@ -49,6 +51,7 @@ describe.skipIf(missingOutsideCi('opa'))('BundleManager refuses bad bundles and 
         keys: { k: { algorithm: 'ES256', key: keys.publicPem } },
       },
       sources: { swap: source },
+      metrics,
     });
     await manager.start();
     expect(manager.active()?.revision).toBe('good');
@@ -139,6 +142,18 @@ describe.skipIf(missingOutsideCi('opa'))('BundleManager refuses bad bundles and 
     expect(manager.active()?.revision).toBe('b');
     expect(manager.status().swap?.code).toBeUndefined();
     expect(manager.status().swap?.signature).toBe('verified');
+  });
+
+  it('counts loads and failures under OPA\'s Prometheus names', async () => {
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('bundle_loaded_counter{name="swap"} 2');
+    expect(text).toMatch(/bundle_failed_load_counter\{name="swap",code="BUNDLE_NOT_GZIP",message="[^"]+"\} 1/);
+    expect(text).toContain('bundle_failed_load_counter{name="swap",code="BUNDLE_SELFTEST_FAILED",message="bundle swap: 2 of 2 self-test case(s) failed');
+    expect(text).toMatch(/last_success_bundle_activation\{name="swap",active_revision="b"\} \d/);
+    expect(text).not.toContain('active_revision="good"');
+    expect(text).toMatch(/last_success_bundle_download\{name="swap"\} \d/);
+    expect(text).toMatch(/last_bundle_request\{name="swap"\} \d/);
+    expect(text).toContain('bundle_loading_duration_ns_count{name="swap",stage="activate"} 2');
   });
 });
 

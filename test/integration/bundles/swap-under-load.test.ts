@@ -2,7 +2,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../../src/common/logger.ts';
 import { parseConfig } from '../../../src/config/load.ts';
 import { createBundleManager, type BundleManager } from '../../../src/policy/bundles/index.ts';

@@ -2,12 +2,9 @@
  * End to end, key-based: modules pushed with real oras, signed and attested with real cosign v3 (`--key`,
  * offline), on wasmgate-testregistry without the referrers API (cosign's tag schema) and on Debian's
  * docker-registry (cosign's legacy `.sig`/`.att` tags). The decision runs through the real pipeline wiring
- * (createPipelineWiring: collector, trust, OSV database from the config file written here) with a bundle built
- * by `wasmgate bundle build` from a copy of policies/ whose data.json pins the signer keys
+ * (createPipelineWiring: collector, trust, OSV database and a `bundles:` file source), the bundle built by
+ * `wasmgate bundle build` from a copy of policies/ whose data.json pins the signer keys
  * (config.sbom_keys / config.provenance_keys).
- *
- * TODO(lead): once `bundles:` file sources are wired into `wasmgate serve`, these cases can move to the spawned
- * server like keyless-serve.test.ts; today the serve command always runs the embedded bundle.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,8 +16,7 @@ import { loadConfig } from '../../../src/config/load.ts';
 import { createDecisionCache } from '../../../src/decide/cache.ts';
 import { withDeadline } from '../../../src/decide/deadline.ts';
 import type { Decider } from '../../../src/decide/types.ts';
-import { loadBundleFile } from '../../../src/policy/engine/index.ts';
-import { createPipelineWiring, type BundleWire } from '../../../src/server/pipeline-wiring.ts';
+import { createPipelineWiring } from '../../../src/server/pipeline-wiring.ts';
 import type { ServiceWiring } from '../../../src/server/wiring.ts';
 import { createMetrics } from '../../../src/status/metrics.ts';
 import { createStatusRegistry } from '../../../src/status/registry.ts';
@@ -32,13 +28,6 @@ import { cosignAttest, cosignSign, createCosignKey, pushWasmModule, type CosignK
 import { startDockerRegistry, startTestRegistry, type RunningRegistry } from '../../support/registries.ts';
 import { missingOutsideCi } from '../../support/tools.ts';
 
-/** The pinned bundle as the bundle side of the real wiring (stands in for a `bundles:` file source). */
-function pinnedBundle(path: string): BundleWire {
-  return async () => {
-    const bundle = await loadBundleFile(path, { name: 'pinned' });
-    return { active: () => bundle, onActivate: () => undefined, stop: async () => undefined };
-  };
-}
 
 describe.skipIf(missingOutsideCi('oras', 'cosign', 'opa', 'wasmgate-testregistry', 'docker-registry'))('e2e: real cosign key-based evidence, key-pinned policy', () => {
   let dir: string;
@@ -97,8 +86,8 @@ describe.skipIf(missingOutsideCi('oras', 'cosign', 'opa', 'wasmgate-testregistry
     });
     const bundlePath = await buildPinnedBundle(dir, { sbomKeys: ['build-key'], provenanceKeys: [provenanceKeyId] });
     const { config } = await loadConfig(configPath);
-    config.bundles = { pinned: { persist: false, size_limit_bytes: 1 << 30, trigger: 'manual' } };
-    wiring = await createPipelineWiring({ baseDir: configBaseDir(configPath), bundles: pinnedBundle(bundlePath) })({
+    config.bundles = { pinned: { resource: bundlePath, persist: false, size_limit_bytes: 1 << 30, trigger: 'manual' } };
+    wiring = await createPipelineWiring({ baseDir: configBaseDir(configPath) })({
       config, metrics: createMetrics({ defaultMetrics: false }), status: createStatusRegistry(), logger: createSilentLogger(), decisionCache: createDecisionCache({ ttlMs: 0, maxEntries: 0 }),
     });
     decider = withDeadline(wiring.decider, { deadlineMs: config.decision.deadline_ms });

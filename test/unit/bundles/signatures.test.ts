@@ -10,8 +10,8 @@ const bundleFiles = (): Map<string, Uint8Array> => new Map([
   ['tests/t.json', enc('[]')],
 ]);
 
-const pair = (kind: 'rsa' | 'ec' | 'rsa-pss') => {
-  const k = kind === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync(kind, { modulusLength: 2048 });
+const pair = (kind: 'rsa' | 'ec') => {
+  const k = kind === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
   return {
     priv: k.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
     pub: k.publicKey.export({ type: 'spki', format: 'pem' }) as string,
