@@ -28,7 +28,7 @@ export function parseConfig(text: string, options: { source?: string; env?: Node
     const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col}` : '';
     throw new ConfigError('CONFIG_PARSE_ERROR', `${source} is not valid YAML${where}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}; fix the syntax and retry`, { cause: err });
   }
-  return validateConfig(applyOverrides(raw, options.overrides), source);
+  return validateConfig(applyEnvDefaults(applyOverrides(raw, options.overrides), options.env ?? process.env), source);
 }
 
 /** Reads the config file, or the embedded default when `file` is undefined. */
@@ -59,5 +59,17 @@ function applyOverrides(raw: unknown, o: ConfigOverrides | undefined): unknown {
     if (o.addr === undefined && !(typeof prev === 'object' && prev !== null && 'tcp' in prev)) listeners.tcp = null;
   }
   doc.listeners = listeners;
+  return doc;
+}
+
+/**
+ * Environment defaults for keys the file leaves unset: WASMGATE_PERSISTENCE_DIRECTORY (set by the systemd unit to
+ * its StateDirectory and by the Kubernetes manifests) becomes `persistence_directory`.
+ */
+function applyEnvDefaults(raw: unknown, env: NodeJS.ProcessEnv): unknown {
+  const dir = env.WASMGATE_PERSISTENCE_DIRECTORY;
+  if (!dir) return raw;
+  const doc = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? { ...raw } : {}) as Record<string, unknown>;
+  if (doc.persistence_directory === undefined) doc.persistence_directory = dir;
   return doc;
 }

@@ -237,6 +237,49 @@ export const configSchema = {
       additionalProperties: false,
     },
     plugins: { type: 'object', default: {} },
+    integrations: {
+      type: 'object',
+      default: {},
+      description: 'front ends beside the HTTP API (deploy/README.md)',
+      properties: {
+        wasmcloud: {
+          anyOf: [
+            { type: 'null' },
+            {
+              type: 'object',
+              required: ['nats_url'],
+              properties: {
+                nats_url: { ...str, minLength: 1, description: 'NATS server(s), e.g. nats://127.0.0.1:4222' },
+                policy_topic: { ...str, default: 'wasmcloud.policy', description: 'the host\'s --policy-topic' },
+                changes_topic: { type: ['string', 'null'], default: 'wasmcloud.policy.changes', description: 'the host\'s --policy-changes-topic; null: no overrides' },
+                invocation: { enum: ['allow', 'deny', 'decide'], default: 'allow', description: 'how performInvocation is answered' },
+                deadline_ms: { ...posInt, default: 900, description: 'per answer; below host_timeout_ms' },
+                host_timeout_ms: { ...posInt, default: 1000, description: 'the host\'s --policy-timeout-ms' },
+                recheck_deadline_ms: { ...posInt, default: 30000 },
+                max_cached_requests: { ...posInt, default: 10000 },
+                queue_group: { type: ['string', 'null'], default: null },
+                path: { ...str, default: 'wasm/sbom' },
+              },
+              additionalProperties: false,
+            },
+          ],
+          default: null,
+        },
+        gatekeeper: {
+          type: 'object',
+          default: {},
+          properties: {
+            enabled: { type: 'boolean', default: false },
+            path: { ...str, pattern: '^/', default: '/gatekeeper/v1/provide' },
+            deadline_ms: { ...posInt, default: 2500 },
+            max_keys: { ...posInt, default: 100 },
+            concurrency: { ...posInt, default: 8 },
+          },
+          additionalProperties: false,
+        },
+      },
+      additionalProperties: false,
+    },
 
     // wasmgate's own keys
     registries: {

@@ -111,6 +111,33 @@ export interface ListenersConfig {
   unix: UnixListenerConfig | null;
 }
 
+/** `integrations.wasmcloud`: defaults are injected by the adapter (toWasmcloudOptions), which validates again. */
+export interface WasmcloudIntegrationConfig {
+  nats_url: string;
+  policy_topic?: string;
+  changes_topic?: string | null;
+  invocation?: 'allow' | 'deny' | 'decide';
+  deadline_ms?: number;
+  host_timeout_ms?: number;
+  recheck_deadline_ms?: number;
+  max_cached_requests?: number;
+  queue_group?: string | null;
+  path?: string;
+}
+
+export interface GatekeeperIntegrationConfig {
+  enabled: boolean;
+  path: string;
+  deadline_ms: number;
+  max_keys: number;
+  concurrency: number;
+}
+
+export interface IntegrationsConfig {
+  wasmcloud: WasmcloudIntegrationConfig | null;
+  gatekeeper: GatekeeperIntegrationConfig;
+}
+
 export interface WasmgateConfig {
   /** normalised to a map keyed by name */
   services: Record<string, ServiceConfig>;
@@ -131,4 +158,5 @@ export interface WasmgateConfig {
   vulnerability_db: VulnerabilityDbConfig;
   decision: DecisionConfig;
   listeners: ListenersConfig;
+  integrations: IntegrationsConfig;
 }

@@ -96,6 +96,7 @@ export function createApp(deps: ServerDeps): WasmgateApp {
   app.disable('etag');
   app.set('query parser', false);
 
+  for (const r of deps.routes ?? []) app.use(r.path, r.handler);
   app.post(['/v1/data', '/v1/data/{*path}'], v1Post);
   app.get(['/v1/data', '/v1/data/{*path}'], v1Get);
   app.all(['/v1/data', '/v1/data/{*path}'], refuse('v1/data', 'GET, POST'));

@@ -11,6 +11,25 @@ import { startListeners, type BoundListener } from './transports/listeners.ts';
 import { listenTargets } from './transports/targets.ts';
 import type { ServerDeps } from './types.ts';
 import type { Wire } from './wiring.ts';
+import type { WasmcloudIntegrationConfig } from '../config/types.ts';
+import { createGatekeeperRouter } from '../integrations/gatekeeper/index.ts';
+import { startWasmcloudPolicyService, type WasmcloudPolicyOptions } from '../integrations/wasmcloud/index.ts';
+
+/** integrations.wasmcloud (snake_case) → the adapter's options; unset keys keep the adapter's defaults. */
+function toWasmcloudInput(c: WasmcloudIntegrationConfig): Partial<WasmcloudPolicyOptions> & { natsUrl: string } {
+  return {
+    natsUrl: c.nats_url,
+    ...(c.policy_topic !== undefined && { policyTopic: c.policy_topic }),
+    ...(c.changes_topic !== undefined && { changesTopic: c.changes_topic }),
+    ...(c.invocation !== undefined && { invocation: c.invocation }),
+    ...(c.deadline_ms !== undefined && { deadlineMs: c.deadline_ms }),
+    ...(c.host_timeout_ms !== undefined && { hostTimeoutMs: c.host_timeout_ms }),
+    ...(c.recheck_deadline_ms !== undefined && { recheckDeadlineMs: c.recheck_deadline_ms }),
+    ...(c.max_cached_requests !== undefined && { maxCachedRequests: c.max_cached_requests }),
+    ...(c.queue_group !== undefined && { queueGroup: c.queue_group }),
+    ...(c.path !== undefined && { path: c.path }),
+  };
+}
 
 export interface ServiceOptions {
   config: WasmgateConfig;
@@ -68,12 +87,23 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     logger,
   });
 
+  const gatekeeper = config.integrations.gatekeeper;
+  const routes = gatekeeper.enabled
+    ? [{ path: gatekeeper.path, handler: createGatekeeperRouter(decider, { deadlineMs: gatekeeper.deadline_ms, maxKeys: gatekeeper.max_keys, concurrency: gatekeeper.concurrency, logger }) }]
+    : [];
   const deps: ServerDeps = {
-    config, decider, bundles: wiring.bundles, status, metrics, decisionLog, logger, labels, version,
+    config, decider, bundles: wiring.bundles, status, metrics, decisionLog, logger, labels, version, routes,
     cacheStats: () => ({ decision: cache.stats(), ...(wiring.cacheStats?.() ?? {}) }),
   };
   const app = createApp(deps);
   const listeners = await startListeners(listenTargets(config.listeners, o.env), app.listener, logger);
+  // wasmCloud hosts ask over NATS; a bundle activation or DB swap re-decides what they cached.
+  const wasmcloud = config.integrations.wasmcloud ? await startWasmcloudPolicyService(toWasmcloudInput(config.integrations.wasmcloud), decider, logger) : null;
+  if (wasmcloud) {
+    wiring.onInvalidate?.(() => {
+      wasmcloud.onPolicyChange().catch((err: unknown) => logger.error({ err }, 'wasmCloud policy re-check failed'));
+    });
+  }
   status.update('server', { state: 'OK', details: { addresses: listeners.bound.map((b) => b.address) } });
   logger.info({ addresses: listeners.bound.map((b) => b.address) }, 'wasmgate is serving');
 
@@ -86,6 +116,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
       stopping ??= (async () => {
         status.update('server', { state: 'NOT_READY', message: 'shutting down' });
         await listeners.close(config.server.shutdown_grace_ms);
+        await wasmcloud?.stop();
         await decisionLog.stop(Math.min(5000, config.server.shutdown_grace_ms));
         await wiring.stop?.();
         logger.info('wasmgate stopped');

@@ -1,3 +1,4 @@
+import type { RequestHandler } from 'express';
 import type { Logger } from '../common/logger.ts';
 import type { WasmgateConfig } from '../config/types.ts';
 import type { Decider } from '../decide/types.ts';
@@ -23,6 +24,8 @@ export interface ServerDeps {
   /** instance labels (config labels + id + version), as in decision logs */
   labels: Record<string, string>;
   version: string;
+  /** extra routers mounted before the OPA API (e.g. the Gatekeeper external data provider) */
+  routes?: ReadonlyArray<{ path: string; handler: RequestHandler }>;
   /** cache sizes for /v1/status, e.g. {decision: {size, …}, evidence: {…}} */
   cacheStats?: () => Record<string, unknown>;
 }
