@@ -126,6 +126,9 @@ export class Transport {
     } catch (cause) {
       throw toTransportError(cause, url, options, timeout, this.#timeoutMs);
     }
+    // The body may be destroyed unread (size check, abort): its error must not become an uncaught exception;
+    // a reader still sees it through the async iterator.
+    res.body.on('error', ignore);
     const resHeaders = flattenHeaders(res.headers);
     const ok = res.statusCode >= 200 && res.statusCode < 300;
     const limit = ok ? options.maxBytes : ERROR_BODY_BYTES;
@@ -150,6 +153,8 @@ export class Transport {
     }
   }
 }
+
+function ignore(): void {}
 
 class BodyTooLarge extends Error {
   readonly seen: number;
