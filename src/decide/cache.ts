@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Decider, Decision, DecisionRequest } from './types.ts';
-import { stableStringify } from './stable-json.ts';
+import { stableStringify } from '../common/stable-json.ts';
 
 /**
  * What a cached decision depends on. A change in any part is a different key,
@@ -12,6 +12,8 @@ export interface DecisionKeyParts {
   /** the policy path asked */
   path: string;
   bundleRevision: string;
+  /** the bundle's content digest: a bundle rebuilt with other data but the same revision is a different key */
+  bundleDigest?: string;
   trustHash: string;
   dbVersion: string;
   /** the caller's `input.request` (its `time` is ignored) */
@@ -24,7 +26,7 @@ export function decisionKey(p: DecisionKeyParts): string {
     const { time: _time, ...rest } = p.request as Record<string, unknown>;
     req = stableStringify(rest);
   }
-  return `${p.subject}\u0000${p.path}\u0000${p.bundleRevision}\u0000${p.trustHash}\u0000${p.dbVersion}\u0000${req}`;
+  return `${p.subject}\u0000${p.path}\u0000${p.bundleRevision}\u0000${p.bundleDigest ?? ''}\u0000${p.trustHash}\u0000${p.dbVersion}\u0000${req}`;
 }
 
 /** sha256 of a config object's canonical JSON (e.g. the trust config), for the cache key. */
@@ -137,7 +139,9 @@ export function createDecisionCache(options: DecisionCacheOptions): DecisionCach
 
 /** The cache's view of what decisions currently depend on; null while any is unknown (nothing is cached). */
 export interface DecisionVersions {
+  /** the active bundle's revision: a computed decision is stored only if that bundle made it */
   bundleRevision: string;
+  bundleDigest?: string;
   trustHash: string;
   dbVersion: string;
 }

@@ -6,5 +6,5 @@ export { classifyError } from './reasons.ts';
 export type { CallerErrorKind, Classified, DenyReason } from './reasons.ts';
 export { CallerError, DecideError } from './error.ts';
 export type { DecideErrorCode } from './error.ts';
-export { stableStringify } from './stable-json.ts';
+export { stableStringify } from '../common/stable-json.ts';
 export type { Decider, Decision, DecisionRequest } from './types.ts';

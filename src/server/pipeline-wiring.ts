@@ -99,7 +99,7 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
       versions() {
         const bundle = bundles.active();
         if (!bundle) return null;
-        return { bundleRevision: `${bundle.name}@${bundle.revision}:${bundle.digest}`, trustHash, dbVersion: vulns?.version ?? 'none' };
+        return { bundleRevision: bundle.revision, bundleDigest: bundle.digest, trustHash, dbVersion: vulns?.version ?? 'none' };
       },
       onInvalidate: (hook) => hooks.push(hook),
       async stop() {

@@ -114,7 +114,7 @@ describe.skipIf(missingOutsideCi('opa'))('crash safety', () => {
         await manager.stop();
       }
     }
-    results.record({ scenario: 'kill -9 during bundle persistence (BundleManager, persist: true)', unit: 'kills', count: KILLS, failures: failures.length, checks: 'after each kill the persisted bundle is one of the two builds byte for byte, and a restarted BundleManager with its source gone activates it' });
+    results.record({ scenario: 'kill -9 during bundle persistence (BundleManager, persist: true)', unit: 'kills', count: KILLS, failures: failures.length, checks: 'after each kill the persisted bundle is one of the two builds byte for byte, and a restarted BundleManager with its source gone activates it', ...(failures[0] ? { first_failure: failures[0] } : {}) });
     expect(steps).toBeGreaterThan(0);
     expect(failures).toEqual([]);
   }, 600_000);
@@ -149,7 +149,7 @@ describe.skipIf(missingOutsideCi('opa'))('crash safety', () => {
     } finally {
       await osv.stop();
     }
-    results.record({ scenario: 'kill -9 during vulnerability DB refresh (VulnDatabase)', unit: 'kills', count: KILLS, failures: failures.length, checks: 'after each kill a restarted VulnDatabase opens the persisted export: one of the versions served, state OK' });
+    results.record({ scenario: 'kill -9 during vulnerability DB refresh (VulnDatabase)', unit: 'kills', count: KILLS, failures: failures.length, checks: 'after each kill a restarted VulnDatabase opens the persisted export: one of the versions served, state OK', ...(failures[0] ? { first_failure: failures[0] } : {}) });
     expect(steps).toBeGreaterThan(0);
     expect(failures).toEqual([]);
   }, 600_000);

@@ -52,7 +52,7 @@ async function classifyAsync(fn: () => Promise<unknown>): Promise<{ ok: true } |
 }
 
 function finish(scenario: string, unit: string, n: number, failures: string[], checks: string): void {
-  results.record({ scenario, unit, count: n, failures: failures.length, checks });
+  results.record({ scenario, unit, count: n, failures: failures.length, checks, ...(failures[0] ? { first_failure: failures[0] } : {}) });
   expect(failures.slice(0, 5)).toEqual([]);
 }
 
@@ -228,7 +228,7 @@ describe('fuzz: HTTP API request bodies', () => {
   });
   afterAll(async () => {
     await service?.stop();
-    results.record({ scenario: 'unhandled rejections / uncaught exceptions', unit: 'suites', count: 1, failures: unhandled.seen.length, checks: 'process-level listeners saw nothing while fuzzing' });
+    results.record({ scenario: 'unhandled rejections / uncaught exceptions', unit: 'suites', count: 1, failures: unhandled.seen.length, checks: 'process-level listeners saw nothing while fuzzing', ...(unhandled.seen[0] ? { first_failure: unhandled.seen[0] } : {}) });
     results.flush();
     unhandled.dispose();
   });

@@ -1,4 +1,4 @@
-import { WasmgateError } from '../../common/error.ts';
+import { messageOf, WasmgateError } from '../../common/error.ts';
 
 /** OPA's API error codes (v1/server/types/types.go). */
 export type ApiErrorCode =
@@ -58,6 +58,11 @@ export function toApiError(err: unknown): ApiError {
     }
     if (err.code === 'PATH_INVALID') return new ApiError(400, 'invalid_parameter', err.message, { cause: err });
     if (err.code === 'CALLER_ERROR') return new ApiError(400, 'invalid_parameter', err.message, { cause: err });
+  }
+  // Express's router rejects a malformed request (e.g. bad percent-encoding in the path) with a 4xx `status`.
+  const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new ApiError(400, 'invalid_parameter', `the request could not be read: ${messageOf(err)}; check the path's percent-encoding`, { cause: err });
   }
   return new ApiError(500, 'internal_error', 'internal error: the request could not be answered; see the wasmgate log', { cause: err });
 }

@@ -27,8 +27,10 @@ export interface ScenarioResult {
   failures: number;
   /** one line: what was checked */
   checks: string;
-  /** extra facts (e.g. RSS growth) — rendered, so keep them coarse and deterministic */
+  /** extra facts — rendered, so keep them coarse and deterministic */
   facts?: string;
+  /** the first problem found, when failures > 0 (rendered under the table) */
+  first_failure?: string;
 }
 
 interface SuiteFile {
@@ -97,6 +99,12 @@ export function renderDoc(): void {
       lines.push(`| ${esc(r.scenario)} | ${r.count.toLocaleString('en')} ${esc(r.unit)} | ${r.failures} | ${r.failures === 0 ? 'pass' : '**FAIL**'} | ${esc(r.checks)}${r.facts ? ` (${esc(r.facts)})` : ''} |`);
     }
     lines.push('');
+    const failing = s.scenarios.filter((r) => r.failures > 0 && r.first_failure);
+    if (failing.length > 0) {
+      lines.push('First failure of each failing scenario:', '');
+      for (const r of failing) lines.push(`- ${esc(r.scenario)}: \`${r.first_failure!.replace(/`/g, "'").replace(/\s+/g, ' ').slice(0, 400)}\``);
+      lines.push('');
+    }
   }
   lines.push(`Total: ${total.toLocaleString('en')} checked units, ${failed} failures.`, '');
   mkdirSync(join(REPO, 'docs'), { recursive: true });

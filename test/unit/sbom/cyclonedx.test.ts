@@ -35,6 +35,28 @@ describe('assertValidCycloneDx', () => {
     });
   }
 
+  describe('when an array the schema marks uniqueItems holds two equal items', () => {
+    it('rejects it, whatever the key order, naming the array; accepts it once they differ', () => {
+      const a = { type: 'library', name: 'ring', version: '0.17.8', purl: 'pkg:cargo/ring@0.17.8' };
+      const b: Record<string, string> = { purl: 'pkg:cargo/ring@0.17.8', version: '0.17.8', name: 'ring', type: 'library' };
+      const doc = { bomFormat: 'CycloneDX', specVersion: '1.5', version: 1, components: [a, b] };
+      expect(() => assertValidCycloneDx(doc)).toThrow(/invalid at \/components /);
+      b.version = '0.17.7';
+      expect(() => assertValidCycloneDx(doc)).not.toThrow();
+    });
+  });
+
+  describe('when the SBOM has 10,000 components', () => {
+    it('validates it (uniqueness is checked by value, not pairwise)', () => {
+      const components = Array.from({ length: 10_000 }, (_, i) => ({
+        type: 'library', 'bom-ref': `c${i}`, name: `crate${i}`, version: `1.0.${i}`, purl: `pkg:cargo/crate${i}@1.0.${i}`,
+        licenses: [{ license: { id: 'MIT' } }], hashes: [{ alg: 'SHA-256', content: 'a'.repeat(64) }],
+      }));
+      const doc = { bomFormat: 'CycloneDX', specVersion: '1.5', version: 1, components };
+      expect(componentsFromSbom(doc)).toHaveLength(10_000);
+    });
+  });
+
   describe('when a timestamp is not a date-time', () => {
     it('names the path in the message', () => {
       expect(() => assertValidCycloneDx(load('cyclonedx/1.4/invalid-metadata-timestamp-1.4.json'))).toThrow(/\/metadata\/timestamp/);
