@@ -74,6 +74,8 @@ export class HttpSource implements BundleSource {
       this.#longPolling = false;
       throw bundleError('BUNDLE_DOWNLOAD_FAILED', `bundle request to ${this.#url} failed: ${messageOf(err)}`, { cause: err });
     }
+    // a body destroyed unread (size bound, abort) must not raise an uncaught error; the reader still sees it
+    res.body.on('error', () => undefined);
     const contentType = String(res.headers['content-type'] ?? '');
     this.#longPolling = contentType.split(';')[0]?.trim() === OPA_BUNDLE_CONTENT_TYPE;
     if (res.statusCode === 304) {
