@@ -20,7 +20,7 @@ import { VulnDatabase } from '../src/analyse/vulns/holder.ts';
 import { createSilentLogger } from '../src/common/logger.ts';
 import { createCollector } from '../src/collect/index.ts';
 import { loadConfig } from '../src/config/load.ts';
-import { createDecisionCache, withDecisionCache, type DecisionVersions } from '../src/decide/cache.ts';
+import { createDecisionCache, withDecisionCache } from '../src/decide/cache.ts';
 import { createPipelineDecider } from '../src/decide/pipeline.ts';
 import type { Decider } from '../src/decide/types.ts';
 import { embeddedBundlePath, loadBundleFile } from '../src/policy/engine/index.ts';
@@ -53,20 +53,10 @@ async function thousandModules(): Promise<Record<string, unknown>> {
     const wiring = await createPipelineWiring({ baseDir: ROOT })({ config, metrics: createMetrics({ defaultMetrics: false }), status: createStatusRegistry(), logger: createSilentLogger(), decisionCache: cache });
     gc();
     const rssWired = rssMb();
-    let workaround = false;
-    const versions = (): DecisionVersions | null => {
-      const v = wiring.versions();
-      if (v === null || !workaround) return v;
-      return { ...v, bundleRevision: wiring.bundles.active()?.revision ?? v.bundleRevision };
-    };
-    const decider: Decider = withDecisionCache(wiring.decider, cache, versions);
+    // keyed exactly as the service keys it: the wiring's own versions()
+    const decider: Decider = withDecisionCache(wiring.decider, cache, () => wiring.versions());
     const refs = digests.map((d) => `oci:${join(dir, 'store')}@${d}`);
     const first = await decider.decide({ ref: refs[0]! });
-    if (cache.stats().size === 0) {
-      // The service's own versions() key never matched Decision.revision (see the report): key on the bundle revision.
-      workaround = true;
-      await decider.decide({ ref: refs[0]! });
-    }
     const coldTimes: number[] = [];
     let denied = 0;
     for (const ref of refs) {
@@ -93,13 +83,13 @@ async function thousandModules(): Promise<Record<string, unknown>> {
       first_decision_errors: first.errors,
       decisions_denied: denied,
       cached_entries: cached,
-      cache_key_workaround: workaround,
       rss_mb: { start: rssStart, wired: rssWired, after_1000_cached: rssAfter },
       heap_used_mb_after: heapAfter,
       cold_ms: summarize(coldTimes),
       warm_ms: summarize(warm),
       warm_hits: hits,
-      goal_met: rssAfter < 250,
+      // the goal is RSS with 1,000 decisions cached: only met when they really were cached
+      goal_met: rssAfter < 250 && cached >= MODULES,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -179,7 +169,7 @@ async function main(): Promise<void> {
   const db = await wholeDb();
   const sbom = await bigSbom();
   await writeResult('scale', { machine, quick: QUICK, modules, sbom_10k: sbom, rustsec: db });
-  const m = modules as { rss_mb: { start: number; wired: number; after_1000_cached: number }; cold_ms: { p50: number; p99: number }; warm_ms: { p50: number; p99: number; n: number }; cached_entries: number; goal_met: boolean; cache_key_workaround: boolean; decisions_denied: number };
+  const m = modules as { rss_mb: { start: number; wired: number; after_1000_cached: number }; cold_ms: { p50: number; p99: number }; warm_ms: { p50: number; p99: number; n: number }; cached_entries: number; goal_met: boolean; decisions_denied: number; warm_hits: number };
   const s = sbom as { components: number; matches: number; decision_ms: { p50: number; p95: number; n: number }; stage_ms_of_median_run: Record<string, number> };
   const d = db as { records: number; zip_kb: number; load_ms: { p50: number }; heap_retained_mb: number; build_ms: number };
   const stages = Object.entries(s.stage_ms_of_median_run).map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
@@ -193,7 +183,7 @@ Raw numbers: \`bench/results/scale.json\`.
 | what | result |
 |---|---|
 | 1,000 distinct modules (OCI layout on disk, unsigned: each a deny with reasons) decided through the real pipeline wiring + decision cache | ${m.cached_entries.toLocaleString('en')} cached; first decisions p50 ${fmt(m.cold_ms.p50)} ms, p99 ${fmt(m.cold_ms.p99)} ms |
-| RSS: process start → wired (bundle, trust, RustSec DB) → 1,000 cached | ${fmt(m.rss_mb.start)} → ${fmt(m.rss_mb.wired)} → **${fmt(m.rss_mb.after_1000_cached)} MiB** — goal < 250 MiB: **${m.goal_met ? 'met' : 'not met'}** |
+| RSS: process start → wired (bundle, trust, RustSec DB) → 1,000 decided | ${fmt(m.rss_mb.start)} → ${fmt(m.rss_mb.wired)} → **${fmt(m.rss_mb.after_1000_cached)} MiB** — goal (issue 10) < 250 MiB with 1,000 cached: **${m.goal_met ? 'met' : 'not met'}** |
 | warm (cached) decisions over the 1,000, in-process | p50 ${fmt(m.warm_ms.p50, 3)} ms, p99 **${fmt(m.warm_ms.p99, 3)} ms** (n = ${fmt(m.warm_ms.n)}) |
 | a ${s.components.toLocaleString('en')}-component CycloneDX attestation (cosign, key) from a loopback registry: collect + verify + match + evaluate | p50 ${fmt(s.decision_ms.p50)} ms, p95 ${fmt(s.decision_ms.p95)} ms (n = ${s.decision_ms.n}); ${s.matches.toLocaleString('en')} matches; stages (ms): ${stages} |
 | the whole RustSec DB (${fmt(d.zip_kb)} KiB zip, ${fmt(d.records)} advisories) loaded | p50 ${fmt(d.load_ms.p50)} ms; ~${fmt(d.heap_retained_mb)} MiB heap retained |
@@ -203,11 +193,12 @@ then matching) takes ${fmt(s.stage_ms_of_median_run['wasmgate_scan'] ?? 0)} ms, 
 milliseconds (see Vulnerability matching). The time goes to reading the CycloneDX document (\`componentsFromSbom\`, which
 validates it against the CycloneDX JSON schema; the schema's \`uniqueItems\` on \`components\`/\`dependencies\` is quadratic
 in ajv). A \`wasmgate serve\` with the default 900 ms deadline fails closed (deny, \`timeout\`) on such an SBOM. Reported to the lead.
-` : ''}${m.cache_key_workaround ? `
-Note: the decision cache keyed by the service's own \`versions()\` stored nothing (its \`bundleRevision\` is
-\`name@revision:digest\` while \`Decision.revision\` is the bare revision, so \`withDecisionCache\` never stores a real
-pipeline decision); this run keyed the cache on the bare revision instead. Reported to the lead.
-` : ''}`,
+` : ''}${m.cached_entries < MODULES ? `
+**Only ${m.cached_entries.toLocaleString('en')} of the ${MODULES.toLocaleString('en')} decisions were stored by the decision cache** (keyed by the wiring's own
+\`versions()\`), so the RSS figure is not "with 1,000 cached" and the goal is reported as not met.
+` : `
+The decision cache is keyed by the wiring's own \`versions()\`, as in \`wasmgate serve\`; ${fmt(m.warm_hits)} of the ${fmt(m.warm_ms.n)} warm lookups were cache hits.
+`}`,
   );
   console.log(JSON.stringify({ modules, sbom, db }, null, 2));
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run bench`: every benchmark in bench/, one after the other (never in parallel: they
 # measure the machine). Each writes bench/results/<name>.json and its own delimited section
-# of docs/benchmarks.md; decisions.bench.ts also draws docs/benchmarks-latency.svg.
+# of docs/benchmarks.md; decisions.bench.ts also draws docs/benchmarks-latency.svg. Then
+# bench/summary.ts rebuilds the goals table at the top of docs/benchmarks.md from the JSON.
 #
 #   npm run bench                 full sizes (a few minutes on 2 cores)
 #   npm run bench -- --quick      CI-size runs (shorter durations, fewer repetitions)
@@ -41,4 +42,6 @@ for name in "${names[@]}"; do
   node --expose-gc "$file" "${quick[@]}"
   echo "== $name done in $(( $(date +%s) - start )) s"
 done
+echo "== bench/summary.ts (goals table at the top of docs/benchmarks.md)"
+node bench/summary.ts >/dev/null
 echo "== results in bench/results/, tables in docs/benchmarks.md"
