@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
+import { uleb } from './encode.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'wasm');
 
@@ -41,17 +42,6 @@ export function buildGoWasm(goBinary: string): Uint8Array {
   return new Uint8Array(readFileSync(out));
 }
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  let v = n;
-  do {
-    let b = v & 0x7f;
-    v = Math.floor(v / 128);
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-}
 
 /** Appends a custom section to a module or component (custom sections may appear anywhere). */
 export function appendCustomSection(module: Uint8Array, name: string, payload: Uint8Array): Uint8Array {
