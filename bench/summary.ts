@@ -106,6 +106,7 @@ function serverGoal(r: ServerResult | null): GoalRow {
 interface DecisionsResult {
   machine: { date: string };
   decision_cache: { size: number; hits: number; misses: number } | null;
+  rows: Array<{ target: string; transport: string; connections: number; p99_ms: number }>;
   ratios: Array<{ connections: number; throughput_ratio_tcp: number; p99_ratio_tcp: number; goal_met: boolean }>;
 }
 
@@ -113,11 +114,15 @@ function warmGoal(r: DecisionsResult | null): GoalRow {
   const goal = 'warm decisions: `wasmgate serve` ≥5× the decisions/s of a stock OPA server at equal or lower p99, concurrency 1/16/64';
   if (!r) return notMeasured('10', goal, 'decisions');
   const c = r.decision_cache;
-  const cache = c ? `; decision cache: ${c.size.toLocaleString('en')} stored, ${c.hits.toLocaleString('en')} hits, ${c.misses.toLocaleString('en')} misses` : '; decision cache counters not reported';
+  const cache = c ? `; decision cache: ${c.size.toLocaleString('en')} stored, ${c.hits.toLocaleString('en')} hits, ${c.misses.toLocaleString('en')} ${c.misses === 1 ? 'miss' : 'misses'}` : '; decision cache counters not reported';
+  const p99 = (target: string, connections: number): string => {
+    const row = r.rows.find((x) => x.target === target && x.transport === 'tcp' && x.connections === connections);
+    return row ? `${row.p99_ms} ms` : 'n/a';
+  };
   return {
     issue: '10',
     goal,
-    measured: r.ratios.map((x) => `c${x.connections}: ${x.throughput_ratio_tcp}×, p99 ratio ${x.p99_ratio_tcp} (${x.goal_met ? 'met' : 'not met'})`).join('; ') + cache,
+    measured: r.ratios.map((x) => `c${x.connections}: ${x.throughput_ratio_tcp}× OPA's decisions/s, p99 ${p99('wasmgate', x.connections)} vs ${p99('opa', x.connections)} (${x.goal_met ? 'met' : 'not met'})`).join('; ') + ` (TCP)${cache}`,
     status: verdict(r.ratios.length > 0 && r.ratios.every((x) => x.goal_met)),
     source: `decisions.json (${day(r.machine.date)})`,
   };
