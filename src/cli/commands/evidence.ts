@@ -9,8 +9,8 @@ import { configBaseDir } from '../config-base.ts';
 
 /**
  * `wasmgate evidence <ref> [--json]`: collects and prints what is attached to a module — descriptors, media
- * types, predicate types, sizes — before any verification. The printing lives in `printEvidenceReport`, so a
- * verification step can add its results to the report and reuse it.
+ * types, predicate types, sizes — then verifies it against the configured trust (the `verified` section:
+ * signer, decoded certificate facts, errors). `--no-verify` prints what was found only.
  */
 export interface EvidenceCommandOptions {
   json?: boolean;
@@ -34,7 +34,7 @@ export interface EvidenceReport extends FoundEvidenceReport {
 export function registerEvidence(program: Command): void {
   program
     .command('evidence')
-    .description('Print the signatures and attestations attached to a module (registry/repo:tag, registry/repo@sha256:…, oci:<dir>:<tag>), before verification')
+    .description('Print the signatures and attestations attached to a module (registry/repo:tag, registry/repo@sha256:…, oci:<dir>:<tag>), then how each verified against the configured trust (--no-verify: what was found only)')
     .argument('<ref>', 'module reference')
     .option('--json', 'print JSON instead of text')
     .option('--deadline <ms>', 'overall deadline in milliseconds', '15000')
