@@ -8,6 +8,8 @@ const str = { type: 'string' } as const;
 const posInt = { type: 'integer', minimum: 1 } as const;
 const nonNegInt = { type: 'integer', minimum: 0 } as const;
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
+/** `registry[:port]/path` without tag or digest */
+const REPOSITORY_PATTERN = '^[^/\\s@]+/[^\\s@:]+$';
 
 const credentials = {
   type: 'object',
@@ -294,6 +296,16 @@ export const configSchema = {
         },
         insecure: { type: 'array', items: str, default: [], description: 'hosts spoken to over plain HTTP (loopback test registries)' },
         docker_config: { type: ['string', 'null'], default: null, description: 'path to a Docker config.json (default $DOCKER_CONFIG/config.json, then ~/.docker/config.json)' },
+        signature_repositories: {
+          type: 'object',
+          default: {},
+          description: "cosign's COSIGN_REPOSITORY: {\"registry/repo\": [\"registry/other-repo\", …]}: where else signatures and attestations of a module repository are stored (full names: Docker Hub as docker.io/library/x)",
+          propertyNames: { type: 'string', pattern: REPOSITORY_PATTERN },
+          additionalProperties: {
+            type: 'array',
+            items: { type: 'string', pattern: REPOSITORY_PATTERN, description: 'a repository as registry/path (registry may have a :port), without tag or digest' },
+          },
+        },
         limits: {
           type: 'object',
           default: {},

@@ -77,6 +77,8 @@ export interface RegistriesConfig {
   allow: string[];
   insecure: string[];
   docker_config: string | null;
+  /** module repository (`registry/repo`) → further repositories holding its signatures (cosign's COSIGN_REPOSITORY) */
+  signature_repositories: Record<string, string[]>;
   limits: {
     manifest_bytes: number;
     blob_bytes: number;

@@ -146,7 +146,9 @@ export class Authenticator {
 function rejected(host: string, repository: string, cred: Credential): RegistryError {
   return new RegistryError(
     'REGISTRY_UNAUTHORIZED',
-    `registry ${host} rejected the credentials from ${cred.source} for ${repository}; check the username/password (docker login ${host})`,
+    cred.kind === 'identity-token'
+      ? `registry ${host} (or its token service) rejected the identity token from ${cred.source} for ${repository}; it may have expired or been revoked: run docker login ${host} again`
+      : `registry ${host} rejected the credentials from ${cred.source} for ${repository}; check the username/password (docker login ${host})`,
     { details: { host } },
   );
 }

@@ -30,6 +30,8 @@ export function createStaticCredentials(byHost: Record<string, { username: strin
 export interface DockerConfigOptions {
   /** directory holding config.json; default $DOCKER_CONFIG, else ~/.docker */
   dir?: string;
+  /** the config file itself (any name); wins over `dir` */
+  file?: string;
   /** timeout for one docker-credential-* call, ms; default 5000 */
   helperTimeoutMs?: number;
 }
@@ -50,8 +52,7 @@ const MAX_HELPER_OUTPUT = 64 * 1024;
  * Helpers are run as `docker-credential-<name> get` with the server URL on stdin. The file is re-read when it changes.
  */
 export function createDockerConfigCredentials(options: DockerConfigOptions = {}): CredentialProvider {
-  const dir = options.dir ?? process.env.DOCKER_CONFIG ?? join(homedir(), '.docker');
-  const path = join(dir, 'config.json');
+  const path = options.file ?? join(options.dir ?? process.env.DOCKER_CONFIG ?? join(homedir(), '.docker'), 'config.json');
   const helperTimeoutMs = options.helperTimeoutMs ?? 5000;
   let cached: { mtimeMs: number; config: DockerConfigFile } | undefined;
 

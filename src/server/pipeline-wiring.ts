@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { VulnDatabase } from '../analyse/vulns/holder.ts';
 import { createCollector } from '../collect/collect.ts';
 import { configHash } from '../decide/cache.ts';
+import { createDockerConfigCredentials } from '../registry/index.ts';
 import { createPipelineDecider } from '../decide/pipeline.ts';
 import { createBundleManager, type BundleManagerOptions } from '../policy/bundles/index.ts';
 import { loadTrustPolicy } from '../verify/trust/load.ts';
@@ -29,15 +30,19 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
     const trust = loadTrustPolicy(config.trust, { baseDir: options.baseDir });
     const trustHash = configHash(config.trust);
     const limits = config.registries.limits;
+    const dockerConfig = config.registries.docker_config;
     const collector = createCollector({
       registry: {
         allowedHosts: config.registries.allow,
         insecureHosts: config.registries.insecure,
+        // null: $DOCKER_CONFIG/config.json, then ~/.docker/config.json (the client's default)
+        ...(dockerConfig !== null ? { credentials: createDockerConfigCredentials({ file: resolvePath(options.baseDir, dockerConfig) }) } : {}),
         requestTimeoutMs: limits.request_timeout_ms,
         limits: { manifestBytes: limits.manifest_bytes, blobBytes: limits.blob_bytes },
         logger,
       },
       limits: { maxReferrers: limits.referrers, maxEvidenceBytes: limits.attestation_bytes, concurrency: limits.concurrency, deadlineMs: config.decision.deadline_ms },
+      signatureRepositories: config.registries.signature_repositories,
       logger,
     });
 

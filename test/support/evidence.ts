@@ -10,6 +10,7 @@
  * - `cosignSign(ref, { key, legacy })` / `cosignAttest(ref, { key, predicate, type, legacy })` — key-based,
  *   offline (`--tlog-upload=false --use-signing-config=false`); `legacy: true` adds `--new-bundle-format=false`
  *   (cosign's `.sig` / `.att` tags) instead of v3 bundles stored as OCI referrers.
+ *   `signatureRepository: 'host/repo'` sets cosign's COSIGN_REPOSITORY (evidence stored in another repository).
  * - `cosignSave(ref, dir)` — `cosign save --dir`.
  * - `publishSignedModule(...)` — push + sign + CycloneDX attestation + custom attestation (three referrers).
  *
@@ -129,21 +130,26 @@ export async function createCosignKey(dir?: string): Promise<CosignKey> {
 
 const OFFLINE = ['--use-signing-config=false', '--tlog-upload=false', '-y'];
 
-export async function cosignSign(ref: string, options: { key: CosignKey; legacy?: boolean; annotations?: Record<string, string> }): Promise<void> {
+export async function cosignSign(ref: string, options: { key: CosignKey; legacy?: boolean; annotations?: Record<string, string>; signatureRepository?: string }): Promise<void> {
   const cosign = requireTool('cosign');
   const args = ['sign', '--key', options.key.key, ...OFFLINE];
   if (options.legacy) args.push('--new-bundle-format=false');
   for (const [k, v] of Object.entries(options.annotations ?? {})) args.push('-a', `${k}=${v}`);
   args.push(ref);
-  await run(cosign, args, { env: cosignEnv(dirname(options.key.key)) });
+  await run(cosign, args, { env: withSignatureRepository(cosignEnv(dirname(options.key.key)), options.signatureRepository) });
 }
 
-export async function cosignAttest(ref: string, options: { key: CosignKey; predicate: string; type: string; legacy?: boolean }): Promise<void> {
+export async function cosignAttest(ref: string, options: { key: CosignKey; predicate: string; type: string; legacy?: boolean; signatureRepository?: string }): Promise<void> {
   const cosign = requireTool('cosign');
   const args = ['attest', '--key', options.key.key, ...OFFLINE, '--type', options.type, '--predicate', options.predicate];
   if (options.legacy) args.push('--new-bundle-format=false');
   args.push(ref);
-  await run(cosign, args, { env: cosignEnv(dirname(options.key.key)) });
+  await run(cosign, args, { env: withSignatureRepository(cosignEnv(dirname(options.key.key)), options.signatureRepository) });
+}
+
+/** cosign's COSIGN_REPOSITORY: store signatures/attestations in `registry/repo` instead of beside the image. */
+function withSignatureRepository(env: NodeJS.ProcessEnv, repository: string | undefined): NodeJS.ProcessEnv {
+  return repository ? { ...env, COSIGN_REPOSITORY: repository } : env;
 }
 
 export async function cosignSave(ref: string, dir: string, key: CosignKey): Promise<void> {

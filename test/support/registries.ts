@@ -10,8 +10,11 @@
  *   `basicAuth: { username, password }` it requires HTTP Basic auth (htpasswd, bcrypt).
  * - `startTokenAuthFront({ upstream, users })` — a Bearer-token front (Docker token spec) written here: `/token`
  *   issues short-lived tokens to users with the right Basic credentials (anonymous gets 401 unless
- *   `allowAnonymous`), and `/v2/*` is proxied to `upstream` only with a valid token. `tokenRequests` counts
- *   issued tokens (to test caching).
+ *   `allowAnonymous`) or, with `refreshTokens`, to an OAuth2 `POST /token` refresh-token grant (Docker's
+ *   `identitytoken`), and `/v2/*` is proxied to `upstream` only with a valid token. `tokenRequests` counts
+ *   issued tokens (to test caching); `tokenLog` records each token request (no secrets).
+ * - `startRecordingServer({ serve })` — a plain HTTP server on another loopback port that records every request's
+ *   headers (e.g. a CDN a registry redirects blob downloads to) and answers with `serve(path)`.
  * - `startFaultProxy({ upstream, fault })` — a proxy to `upstream` that can misbehave per request:
  *   `fault(req)` returns a `Fault` (HTTP status with headers, delay, body cut short, corrupted body, oversized
  *   body, rewritten body) or undefined to pass through. `setFault` swaps the function; `requests` logs paths.
@@ -213,18 +216,42 @@ export interface TokenAuthFront extends RunningRegistry {
   readonly tokenRequests: number;
   /** token requests refused (bad or missing credentials) */
   readonly refusals: number;
+  /** every token request as the front saw it (method, grant, form fields without secrets, whether Basic auth came along) */
+  readonly tokenLog: TokenRequestRecord[];
+}
+
+export interface TokenRequestRecord {
+  method: string;
+  /** `refresh_token` for the OAuth2 POST, `basic` or `anonymous` for the GET flow */
+  grant: 'refresh_token' | 'basic' | 'anonymous' | 'other';
+  service: string;
+  scope: string;
+  clientId: string;
+  ok: boolean;
 }
 
 /**
  * A Bearer-token registry front (the Docker token flow): `/token` checks Basic credentials against `users`
  * and issues an opaque token for the requested scope; `/v2/*` needs `Authorization: Bearer <token>` and is then
  * proxied to `upstream` (a registry host:port, typically startTestRegistry's). Tokens expire after `tokenTtlSeconds`.
+ * `refreshTokens` (refresh token → user) enables the OAuth2 grant of the distribution token spec: `POST /token`
+ * with a form body `grant_type=refresh_token&refresh_token=…&service=…&scope=…&client_id=…`, answered with
+ * `{access_token, expires_in}` — what Docker's config.json `identitytoken` is exchanged through. A POST with an
+ * unknown refresh token, a missing client_id or a wrong service is refused with 401 (`invalid_grant`).
  */
-export async function startTokenAuthFront(options: { upstream: string; users: Record<string, string>; tokenTtlSeconds?: number; allowAnonymous?: boolean }): Promise<TokenAuthFront> {
+export async function startTokenAuthFront(options: {
+  upstream: string;
+  users: Record<string, string>;
+  tokenTtlSeconds?: number;
+  allowAnonymous?: boolean;
+  refreshTokens?: Record<string, string>;
+}): Promise<TokenAuthFront> {
   const tokens = new Map<string, { scope: string; expiresAt: number }>();
   const ttl = options.tokenTtlSeconds ?? 300;
+  const service = 'wasmgate-test';
   let tokenRequests = 0;
   let refusals = 0;
+  const tokenLog: TokenRequestRecord[] = [];
   let realm = '';
   const server = http.createServer((req, res) => {
     void (async () => {
@@ -232,24 +259,44 @@ export async function startTokenAuthFront(options: { upstream: string; users: Re
       const body = await readRequestBody(req);
       if (url.pathname === '/token') {
         const auth = req.headers.authorization ?? '';
-        let ok = options.allowAnonymous === true && auth === '';
-        if (auth.startsWith('Basic ')) {
-          const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8');
-          const colon = decoded.indexOf(':');
-          const user = decoded.slice(0, colon);
-          ok = colon > 0 && Object.hasOwn(options.users, user) && options.users[user] === decoded.slice(colon + 1);
+        let ok = false;
+        let scope = url.searchParams.get('scope') ?? '';
+        const record: TokenRequestRecord = { method: req.method ?? '', grant: 'other', service: '', scope, clientId: '', ok: false };
+        if (req.method === 'POST') {
+          // OAuth2 refresh-token grant (distribution token spec, "OAuth2 token")
+          const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(body.toString('utf8')) : new URLSearchParams();
+          scope = form.get('scope') ?? '';
+          Object.assign(record, { service: form.get('service') ?? '', scope, clientId: form.get('client_id') ?? '' });
+          if (form.get('grant_type') === 'refresh_token') {
+            record.grant = 'refresh_token';
+            const refresh = form.get('refresh_token') ?? '';
+            ok = Object.hasOwn(options.refreshTokens ?? {}, refresh) && record.clientId !== '' && record.service === service;
+          }
+        } else {
+          record.service = url.searchParams.get('service') ?? '';
+          record.grant = auth === '' ? 'anonymous' : auth.startsWith('Basic ') ? 'basic' : 'other';
+          ok = options.allowAnonymous === true && auth === '';
+          if (auth.startsWith('Basic ')) {
+            const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8');
+            const colon = decoded.indexOf(':');
+            const user = decoded.slice(0, colon);
+            ok = colon > 0 && Object.hasOwn(options.users, user) && options.users[user] === decoded.slice(colon + 1);
+          }
         }
+        record.ok = ok;
+        tokenLog.push(record);
         if (!ok) {
           refusals++;
           res.writeHead(401, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
+          res.end(JSON.stringify(req.method === 'POST' ? { error: 'invalid_grant' } : { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
           return;
         }
         tokenRequests++;
         const token = randomBytes(18).toString('base64url');
-        tokens.set(token, { scope: url.searchParams.get('scope') ?? '', expiresAt: Date.now() + ttl * 1000 });
+        tokens.set(token, { scope, expiresAt: Date.now() + ttl * 1000 });
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ token, expires_in: ttl, issued_at: new Date().toISOString() }));
+        const answer = req.method === 'POST' ? { access_token: token, expires_in: ttl, scope } : { token, expires_in: ttl, issued_at: new Date().toISOString() };
+        res.end(JSON.stringify(answer));
         return;
       }
       const name = /^\/v2\/(.+?)\/(?:manifests|blobs|referrers|tags)\//.exec(url.pathname)?.[1];
@@ -258,7 +305,7 @@ export async function startTokenAuthFront(options: { upstream: string; users: Re
       const grant = bearer ? tokens.get(bearer) : undefined;
       const valid = grant !== undefined && grant.expiresAt > Date.now() && (scope === '' || grant.scope.split(' ').includes(scope));
       if (!valid) {
-        const challenge = `Bearer realm="${realm}",service="wasmgate-test"${scope ? `,scope="${scope}"` : ''}`;
+        const challenge = `Bearer realm="${realm}",service="${service}"${scope ? `,scope="${scope}"` : ''}`;
         res.writeHead(401, { 'www-authenticate': challenge, 'content-type': 'application/json' });
         res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
         return;
@@ -280,6 +327,7 @@ export async function startTokenAuthFront(options: { upstream: string; users: Re
     get refusals() {
       return refusals;
     },
+    tokenLog,
     stop: () => closeServer(server),
   };
 }
@@ -305,6 +353,8 @@ export interface FaultRequest {
   path: string;
   /** how many requests for this method+path came before (0 for the first) */
   count: number;
+  /** the request headers as received (e.g. to see whether Authorization came along) */
+  headers: http.IncomingHttpHeaders;
 }
 
 export interface FaultProxy extends RunningRegistry {
@@ -326,7 +376,7 @@ export async function startFaultProxy(options: { upstream: string; fault?: (req:
       counts.set(key, count + 1);
       requests.push(key);
       const body = await readRequestBody(req);
-      const fault = faultFn({ method: req.method ?? 'GET', path, count });
+      const fault = faultFn({ method: req.method ?? 'GET', path, count, headers: req.headers });
       if (fault?.kind === 'status') {
         res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
         res.end(fault.body ?? JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'injected fault' }] }));
@@ -393,4 +443,43 @@ export async function startFaultProxy(options: { upstream: string; fault?: (req:
     requests,
     stop: () => closeServer(server),
   };
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+export interface RecordingServer extends RunningRegistry {
+  /** every request seen, in order, with its headers */
+  readonly requests: RecordedRequest[];
+}
+
+/**
+ * A plain HTTP server on its own loopback port that records what it is sent (method, path, headers) and answers
+ * with `serve(path)` (status 200 and the body, or 404 when it returns undefined). Stands in for a second origin,
+ * e.g. the CDN a registry redirects blob downloads to.
+ */
+export async function startRecordingServer(options: { serve: (path: string) => Promise<Buffer | undefined> }): Promise<RecordingServer> {
+  const requests: RecordedRequest[] = [];
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      requests.push({ method: req.method ?? '', path: req.url ?? '/', headers: { ...req.headers } });
+      await readRequestBody(req);
+      const body = await options.serve(req.url ?? '/');
+      if (body === undefined) {
+        res.writeHead(404);
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(body.byteLength) });
+      res.end(body);
+    })().catch(() => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
+  });
+  const port = await listen(server);
+  return { host: `127.0.0.1:${port}`, url: `http://127.0.0.1:${port}`, requests, stop: () => closeServer(server) };
 }

@@ -14,12 +14,13 @@ const SCHEMA_FILES: Readonly<Record<string, string>> = {
   '1.4': 'bom-1.4.schema.json',
   '1.5': 'bom-1.5.schema.json',
   '1.6': 'bom-1.6.schema.json',
+  '1.7': 'bom-1.7.schema.json',
 };
 
 export const CYCLONEDX_VERSIONS: readonly string[] = Object.keys(SCHEMA_FILES);
 
 // The bom schemas refer to these by relative name; their $id is http://cyclonedx.org/schema/<file>.
-const REFERENCED = ['spdx.schema.json', 'jsf-0.82.schema.json'];
+const REFERENCED = ['spdx.schema.json', 'jsf-0.82.schema.json', 'cryptography-defs.schema.json'];
 
 const compiled = new Map<string, ValidateFunction>();
 
@@ -63,7 +64,7 @@ function validatorFor(specVersion: string): ValidateFunction {
   if (file === undefined) throw new SbomError('SBOM_UNSUPPORTED', `CycloneDX specVersion ${specVersion} is not supported`);
   const ajv = new Ajv({ strict: false, allErrors: false, validateFormats: true });
   addFormats(ajv);
-  // Formats the 1.5/1.6 schemas use that ajv-formats lacks: checked leniently (no whitespace; one @ for e-mail).
+  // Formats the 1.5–1.7 schemas use that ajv-formats lacks: checked leniently (no whitespace; one @ for e-mail).
   ajv.addFormat('iri-reference', /^\S*$/u);
   ajv.addFormat('idn-email', /^[^\s@]+@[^\s@]+$/u);
   ajv.addFormat('string', true); // bom-1.2/1.3 write format "string" where they mean a type
@@ -88,7 +89,7 @@ function describe(err: ErrorObject): string {
 
 /**
  * Validates a CycloneDX JSON document against the official schema of its
- * `specVersion` (1.2–1.6). Throws SBOM_INVALID naming the JSON path of the first
+ * `specVersion` (1.2–1.7). Throws SBOM_INVALID naming the JSON path of the first
  * problem, or SBOM_UNSUPPORTED for another spec version.
  */
 export function assertValidCycloneDx(doc: unknown): void {

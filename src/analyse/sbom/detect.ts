@@ -4,7 +4,7 @@ import { SbomError } from './error.ts';
 import { componentsFromSpdx, isSpdx } from './spdx.ts';
 import type { Component } from './types.ts';
 
-/** Components of an SBOM predicate (a parsed CycloneDX 1.2–1.6 or SPDX 2.x JSON document). */
+/** Components of an SBOM predicate (a parsed CycloneDX 1.2–1.7 or SPDX 2.x JSON document). */
 export function componentsFromSbom(predicate: unknown): Component[] {
   if (isCycloneDx(predicate)) return componentsFromCycloneDx(predicate);
   if (isSpdx(predicate)) return componentsFromSpdx(predicate);

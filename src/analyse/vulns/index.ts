@@ -14,13 +14,16 @@ export { ecosystemForPurlType, normalizePackageName } from './ecosystems.ts';
 export {
   SEMVER_SCHEME,
   PEP440_SCHEME,
+  MAVEN_SCHEME,
   schemeForEcosystem,
   parseSemver,
   compareSemver,
   parsePep440,
   comparePep440,
+  parseMaven,
+  compareMaven,
 } from './versions/index.ts';
-export type { VersionScheme, SemVer, Pep440 } from './versions/index.ts';
+export type { VersionScheme, SemVer, Pep440, MavenVersion } from './versions/index.ts';
 export { VulnError } from './error.ts';
 export type { VulnErrorCode } from './error.ts';
 export type { OsvRecord, OsvAffected, OsvRange, OsvEvent } from './osv-types.ts';

@@ -106,7 +106,10 @@ function prepareRange(scheme: VersionScheme, events: readonly OsvEvent[]): Prepa
   return { scheme, events: indexed.map((x) => x.p), limits };
 }
 
-/** Prepares one record's affected entries; GIT ranges are ignored (wasmgate matches packages, not commits). */
+/**
+ * Prepares one record's affected entries. GIT ranges are skipped (a component matched by purl carries a version,
+ * not a commit); the record's explicit `versions` list still matches.
+ */
 export function prepareRecord(record: OsvRecord): Array<{ ecosystem: string; name: string; purl: string | undefined; entry: AdvisoryEntry }> {
   const out: Array<{ ecosystem: string; name: string; purl: string | undefined; entry: AdvisoryEntry }> = [];
   for (const affected of record.affected ?? []) {
@@ -117,6 +120,9 @@ export function prepareRecord(record: OsvRecord): Array<{ ecosystem: string; nam
     const fixedIn = new Set<string>();
     let degraded = false;
     for (const range of affected.ranges ?? []) {
+      // GIT ranges bound commits, and a component carries a version: they never match by version, and their
+      // `fixed` commit is no version to report. Such records match through their explicit `versions` list.
+      if (range.type === 'GIT') continue;
       for (const e of range.events) if (e.fixed !== undefined) fixedIn.add(e.fixed);
       const scheme = range.type === 'SEMVER' ? SEMVER_SCHEME : range.type === 'ECOSYSTEM' ? ecoScheme : null;
       if (scheme === null) {

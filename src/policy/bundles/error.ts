@@ -14,7 +14,8 @@ export type BundleErrorCode =
   | 'BUNDLE_SELFTEST_INVALID'
   | 'BUNDLE_SELFTEST_FAILED'
   | 'BUNDLE_PERSIST_FAILED'
-  | 'BUNDLE_SIGN_FAILED';
+  | 'BUNDLE_SIGN_FAILED'
+  | 'BUNDLE_DELTA_INVALID';
 
 export class BundleError extends WasmgateError<BundleErrorCode> {}
 

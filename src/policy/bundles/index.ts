@@ -1,6 +1,8 @@
 export { createBundleManager, BUNDLE_COMPONENT, EMBEDDED_BUNDLE_NAME } from './manager.ts';
 export type { ActivationEvent, ActivationListener, BundleManager, BundleManagerOptions } from './manager.ts';
 export { prepareBundle, checkRoots, isUnder } from './prepare.ts';
+export { applyPatch, parseDelta, isDeltaBundle, PATCH_FILE } from './delta.ts';
+export type { DeltaBundle, PatchOperation } from './delta.ts';
 export type { PrepareOptions, PreparedBundle } from './prepare.ts';
 export { verifyBundleSignatures, signBundleFiles, SIGNATURES_FILE, SIGNING_ALGORITHMS, globToRegExp } from './signatures.ts';
 export type { FileEntry, SignOptions, SignatureReport, VerificationConfig } from './signatures.ts';
@@ -9,8 +11,8 @@ export { parseSelfTests, runSelfTests, assertSelfTests, subsetDiff, isSelfTestFi
 export type { SelfTestCase, SelfTestFailure, SelfTestReport } from './selftest.ts';
 export { packTarGz, appendToTarGz, readBundleDir } from './tar.ts';
 export { saveBundle, loadPersistedBundle, persistedBundlePath, PERSISTED_FILE } from './persist.ts';
-export { createSource, FileSource, HttpSource, OciSource, OPA_BUNDLE_CONTENT_TYPE, OCI_BUNDLE_LAYER } from './sources/index.ts';
-export type { BundleSource, FetchResult, SourceDeps } from './sources/index.ts';
+export { createSource, createOciAuth, FileSource, HttpSource, OciSource, OPA_BUNDLE_CONTENT_TYPE, OCI_BUNDLE_LAYER } from './sources/index.ts';
+export type { BundleSource, FetchResult, OciAuth, SourceDeps } from './sources/index.ts';
 export { createBundleMetrics } from './metrics.ts';
 export type { BundleMetrics } from './metrics.ts';
 export type { BundleStatus } from './status.ts';

@@ -195,6 +195,7 @@ export class BundleLoader {
         name: this.name,
         maxDecompressedBytes: this.#o.load.maxDecompressedBytes ?? this.#o.config.size_limit_bytes,
         otherRoots: this.#o.host.otherRoots(this.name),
+        active: this.#current,
         ...(this.#o.verification !== undefined && { verification: this.#o.verification }),
       });
     } catch (err) {
@@ -207,17 +208,18 @@ export class BundleLoader {
     this.#current = prepared;
     this.#etag = etag;
     const at = new Date();
-    this.status.setActivateSuccess(at, prepared.bundle.revision, prepared.size, from, prepared.signature.status);
+    this.status.setActivateSuccess(at, prepared.bundle.revision, prepared.size, from, prepared.signature.status, prepared.type);
     this.#o.metrics.loaded(this.name);
     this.#o.metrics.activated(this.name, prepared.bundle.revision, at);
     this.#o.metrics.duration(this.name, 'activate', Number(process.hrtime.bigint() - t0));
-    this.#o.logger.info({ bundle: this.name, revision: prepared.bundle.revision, from, signature: prepared.signature.status }, 'bundle activated');
+    this.#o.logger.info({ bundle: this.name, revision: prepared.bundle.revision, type: prepared.type, from, signature: prepared.signature.status }, 'bundle activated');
     try {
       this.#o.host.activated(this.name, prepared, previous);
     } finally {
       this.#o.host.changed(this.name);
     }
-    if (from === 'source' && this.#o.config.persist && this.#o.persistenceDirectory !== undefined) {
+    // delta bundles are never persisted (OPA): the persisted snapshot stays the restart point
+    if (from === 'source' && prepared.type === 'snapshot' && this.#o.config.persist && this.#o.persistenceDirectory !== undefined) {
       try {
         await saveBundle(this.#o.persistenceDirectory, this.name, bytes);
       } catch (err) {

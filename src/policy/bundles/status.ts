@@ -33,7 +33,8 @@ export class BundleStatusRecord {
     this.#s.last_successful_download = at.toISOString();
   }
 
-  setActivateSuccess(at: Date, revision: string, size: number, from: 'source' | 'persisted', signature: string): void {
+  setActivateSuccess(at: Date, revision: string, size: number, from: 'source' | 'persisted', signature: string, type: 'snapshot' | 'delta' = 'snapshot'): void {
+    this.#s.type = type;
     this.#s.active_revision = revision;
     this.#s.last_successful_activation = at.toISOString();
     this.#s.size = size;

@@ -107,6 +107,16 @@ class Bundle implements WasmBundle {
     return plans.map((plan) => this.resolve(plan, (id) => results.get(id) as EvaluationResult));
   }
 
+  /** A new bundle on the same compiled module with `data` (and manifest/digest) replaced; see withData. */
+  withData(data: Record<string, unknown>, init: { manifest: BundleManifest; digest: string }): WasmBundle {
+    const dataJson = new TextEncoder().encode(JSON.stringify(data));
+    const instance = new PolicyInstance(this.module, dataJson, this.memory, this.custom);
+    return new Bundle({
+      name: this.name, digest: init.digest, manifest: init.manifest, data, dataJson, module: this.module, instance,
+      entrypoints: [...this.entrypoints], memory: this.memory, custom: this.custom,
+    });
+  }
+
   private resolve(plan: Plan, result: (id: number) => EvaluationResult): EvaluationResult {
     switch (plan.kind) {
       case 'entry': {
@@ -230,6 +240,19 @@ export async function loadBundle(bytes: Uint8Array, options: LoadBundleOptions =
     memory,
     custom,
   });
+}
+
+/**
+ * A bundle that evaluates the same compiled policy.wasm as `bundle` over new
+ * data (a full setData on a fresh instance; `bundle` is left untouched, so
+ * decisions running on it finish unchanged). Used for delta bundles. `data`
+ * must not be mutated afterwards (it is frozen).
+ */
+export function withData(bundle: WasmBundle, data: Record<string, unknown>, init: { manifest: BundleManifest; digest: string }): WasmBundle {
+  if (!(bundle instanceof Bundle)) {
+    throw engineError('BUNDLE_MANIFEST_INVALID', `bundle ${bundle.name} was not loaded by loadBundle; cannot replace its data`);
+  }
+  return bundle.withData(data, init);
 }
 
 /** Reads and loads a bundle file. */

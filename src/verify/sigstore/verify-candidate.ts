@@ -11,6 +11,7 @@ import type { Candidate } from '../formats/candidate.ts';
 import type { TrustPolicy } from '../trust/policy.ts';
 import { mapSigstoreError } from './error-map.ts';
 import { baseTrustMaterial, withPublicKey } from './trust-material.ts';
+import { withKeyAwareSignature } from './signature-hash.ts';
 
 export interface SignatureCheck {
   /** true when the signature, its proofs and the signer identity/key all check out */
@@ -38,7 +39,7 @@ export function checkSignature(candidate: Candidate, policy: TrustPolicy, opts: 
   let entity: SignedEntity;
   try {
     out.bundle = bundleFromJSON(candidate.bundle);
-    entity = toSignedEntity(out.bundle, candidate.artifact);
+    entity = withKeyAwareSignature(toSignedEntity(out.bundle, candidate.artifact), out.bundle, candidate.artifact);
   } catch (err) {
     out.errors.push(mapSigstoreError(err));
     return out;
@@ -100,7 +101,10 @@ export function checkSignature(candidate: Candidate, policy: TrustPolicy, opts: 
         out.ok = true;
         return out;
       }
-      out.errors.push(firstOther ?? evidenceError('key_not_trusted', `the signature verifies with none of the configured keys (${policy.keys.map((k) => k.id).join(', ')}): it was made by another key, or the signed content was altered`));
+      const ed25519 = policy.keys.some((k) => k.algorithm === 'ed25519')
+        ? '; note: Ed25519 keys verify pure Ed25519 signatures only, and cosign v3 signs with Ed25519ph (pre-hashed), which wasmgate cannot verify: sign with an ECDSA or RSA key instead'
+        : '';
+      out.errors.push(firstOther ?? evidenceError('key_not_trusted', `the signature verifies with none of the configured keys (${policy.keys.map((k) => k.id).join(', ')}): it was made by another key, or the signed content was altered${ed25519}`));
       return out;
     }
   }

@@ -14,6 +14,10 @@ export interface SeenRequest {
  * 304 to a matching If-None-Match, and — when `longPolling` — holds a request
  * carrying `Prefer: …;wait=N` until the bundle changes or N seconds pass,
  * answering with Content-Type application/vnd.openpolicyagent.bundles.
+ * `set(path, bytes, { delta: true })` serves a delta bundle (patch.json) the
+ * way OPA's protocol does: only to a client whose `Prefer` offers
+ * `modes=…delta`, with Content-Type application/vnd.openpolicyagent.bundles
+ * (a client that does not offer deltas gets 406).
  */
 export class BundleService {
   readonly requests: SeenRequest[] = [];
@@ -23,7 +27,7 @@ export class BundleService {
   failWith: number | undefined;
   /** long-poll requests held so far (counted on arrival) */
   held = 0;
-  readonly #bundles = new Map<string, { bytes: Uint8Array; etag: string }>();
+  readonly #bundles = new Map<string, { bytes: Uint8Array; etag: string; delta: boolean }>();
   readonly #waiters = new Set<() => void>();
   readonly #server = http.createServer((req, res) => this.#handle(req, res));
 
@@ -32,9 +36,9 @@ export class BundleService {
     this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
   }
 
-  set(path: string, bytes: Uint8Array): string {
+  set(path: string, bytes: Uint8Array, options: { delta?: boolean } = {}): string {
     const etag = `"${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}"`;
-    this.#bundles.set(path, { bytes, etag });
+    this.#bundles.set(path, { bytes, etag, delta: options.delta === true });
     for (const w of [...this.#waiters]) w();
     return etag;
   }
@@ -61,12 +65,16 @@ export class BundleService {
       } else if (b === undefined) {
         record(404);
         res.writeHead(404).end();
+      } else if (b.delta && !/modes=[^;]*\bdelta\b/.test(prefer ?? '')) {
+        record(406);
+        res.writeHead(406).end();
       } else if (ifNoneMatch === b.etag) {
         record(304);
         res.writeHead(304, { etag: b.etag, 'content-type': contentType }).end();
       } else {
         record(200);
-        res.writeHead(200, { etag: b.etag, 'content-type': contentType, 'content-length': b.bytes.byteLength }).end(b.bytes);
+        const type = b.delta ? 'application/vnd.openpolicyagent.bundles' : contentType;
+        res.writeHead(200, { etag: b.etag, 'content-type': type, 'content-length': b.bytes.byteLength }).end(b.bytes);
       }
     };
     const wait = /wait=(\d+)/.exec(prefer ?? '');

@@ -58,6 +58,14 @@ export function cosignKeyPair(dir: string, name: string): CosignKey {
   return { keyPath: join(d, 'cosign.key'), pubPath: join(d, 'cosign.pub'), pubPem: readFileSync(join(d, 'cosign.pub'), 'utf8') };
 }
 
+/** `cosign import-key-pair` of a PEM private key (RSA, ECDSA, Ed25519; PKCS#8) into an empty-password cosign key pair. */
+export function cosignImportKeyPair(dir: string, name: string, privatePem: string): CosignKey {
+  const d = mkdtempSync(join(dir, `${name}-`));
+  writeFileSync(join(d, 'private.pem'), privatePem, { mode: 0o600 });
+  execFileSync(requireTool('cosign'), ['import-key-pair', '--key', 'private.pem', '--output-key-prefix', 'cosign', '-y'], { cwd: d, env: env(), stdio: 'pipe' });
+  return { keyPath: join(d, 'cosign.key'), pubPath: join(d, 'cosign.pub'), pubPem: readFileSync(join(d, 'cosign.pub'), 'utf8') };
+}
+
 const OFFLINE = ['--use-signing-config=false', '--tlog-upload=false', '-y'];
 
 export function cosignSign(ref: string, key: CosignKey, legacy = false): void {

@@ -4,7 +4,7 @@
  * certificates with GitHub-style extensions, and cosign-shaped evidence (legacy
  * `.sig`/`.att` layers with annotations, v0.3 bundles as referrer layers).
  */
-import { createHash, generateKeyPairSync, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -211,3 +211,32 @@ export async function bundleAttestation(ms: MockSigstore, signer: Signer, stmt: 
 }
 
 export { toPem };
+
+// ---------------------------------------------------------------------------------------------------
+// Key-signed evidence (no certificate, no tlog), as `cosign sign --key … --tlog-upload=false` shapes it,
+// signed with Node's crypto: the hash follows the key (none for Ed25519, SHA-384 for P-384, else SHA-256).
+
+function keyHash(key: KeyObject): string | null {
+  if (key.asymmetricKeyType === 'ed25519') return null;
+  return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'sha384' : 'sha256';
+}
+
+/** A cosign legacy `.sig` layer signed by a bare key (only the signature annotation). */
+export function keySignedLegacySignature(key: KeyObject, payload: Buffer, attachedTo: string): RawEvidence {
+  const sig = sign(keyHash(key), payload, key);
+  return raw('cosign-legacy-signature', payload, SIMPLE_SIGNING, { 'dev.cosignproject.cosign/signature': b64(sig) }, attachedTo);
+}
+
+/** A Sigstore bundle v0.3 (DSSE, `publicKey` hint, no tlog) signed by a bare key, as a referrer layer. */
+export function keySignedBundle(key: KeyObject, stmt: Buffer, attachedTo: string): RawEvidence {
+  const sig = sign(keyHash(key), dsse.preAuthEncoding('application/vnd.in-toto+json', stmt), key);
+  const spki = createPublicKey(key).export({ format: 'der', type: 'spki' });
+  const bundle = {
+    mediaType: BUNDLE_V03,
+    verificationMaterial: { publicKey: { hint: b64(sha256(spki)) }, tlogEntries: [], timestampVerificationData: { rfc3161Timestamps: [] } },
+    dsseEnvelope: { payloadType: 'application/vnd.in-toto+json', payload: b64(stmt), signatures: [{ keyid: '', sig: b64(sig) }] },
+  };
+  const ev = raw('sigstore-bundle', Buffer.from(JSON.stringify(bundle)), BUNDLE_V03, {}, attachedTo);
+  ev.artifactType = BUNDLE_V03;
+  return ev;
+}

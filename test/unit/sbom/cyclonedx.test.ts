@@ -11,7 +11,7 @@ function load(path: string): unknown {
 
 describe('assertValidCycloneDx', () => {
   // The CycloneDX specification's own test vectors: the file-name prefix states the outcome.
-  for (const version of ['1.2', '1.3', '1.4', '1.5', '1.6']) {
+  for (const version of ['1.2', '1.3', '1.4', '1.5', '1.6', '1.7']) {
     const files = readdirSync(`${root}cyclonedx/${version}`).filter((f) => !f.startsWith('skip_'));
     describe(`when given the CycloneDX ${version} test vectors`, () => {
       it(`accepts every valid-* file (${files.filter((f) => f.startsWith('valid-')).length})`, () => {
@@ -54,6 +54,18 @@ describe('assertValidCycloneDx', () => {
       }));
       const doc = { bomFormat: 'CycloneDX', specVersion: '1.5', version: 1, components };
       expect(componentsFromSbom(doc)).toHaveLength(10_000);
+    });
+  });
+
+  describe('when a CycloneDX 1.7 crypto asset names its algorithm family', () => {
+    // bom-1.7 takes the family enum from cryptography-defs.schema.json: proves that referenced schema is loaded.
+    const doc = (algorithmFamily: string): unknown => ({
+      bomFormat: 'CycloneDX', specVersion: '1.7', version: 1,
+      components: [{ type: 'cryptographic-asset', name: 'AES-128-GCM', cryptoProperties: { assetType: 'algorithm', algorithmProperties: { primitive: 'ae', algorithmFamily } } }],
+    });
+    it('accepts a family from the cryptography definitions and rejects one that is not there, naming the path', () => {
+      expect(() => assertValidCycloneDx(doc('AES'))).not.toThrow();
+      expect(() => assertValidCycloneDx(doc('NOT-A-FAMILY'))).toThrow(/invalid at \/components\/0\/cryptoProperties\/algorithmProperties\/algorithmFamily /);
     });
   });
 

@@ -166,4 +166,38 @@ describe('buildOsvDatabase', () => {
     expect(ids('pkg:generic/openssl@3.0.7')).toEqual(['OSV-2026-2']);
     expect(ids('pkg:generic/openssl@3.0.8')).toEqual([]);
   });
+  const record = (id: string, affected: unknown) => ({
+    name: `${id}.json`,
+    bytes: new TextEncoder().encode(JSON.stringify({ id, modified: '2026-01-01T00:00:00Z', affected: [affected] })),
+  });
+  it('matches a record with a GIT range only through its versions list', () => {
+    const git = buildOsvDatabase([
+      record('OSV-2026-3', {
+        package: { ecosystem: 'crates.io', name: 'demo' },
+        ranges: [{ type: 'GIT', repo: 'https://github.com/example/demo', events: [{ introduced: '0' }, { fixed: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678' }] }],
+        versions: ['0.3.0', '0.3.1'],
+      }),
+    ]);
+    expect(git.info.invalid).toBe(0);
+    expect(git.info.degraded).toBe(0);
+    const scan = (purl: string) => scanComponents([componentFromPurl(purl, '', '')], git, { platform: 'any' }).matches;
+    expect(scan('pkg:cargo/demo@0.3.1').map((m) => m.vulnerability.id)).toEqual(['OSV-2026-3']);
+    expect(scan('pkg:cargo/demo@0.3.1')[0]?.vulnerability.fixed_in).toEqual([]);
+    expect(scan('pkg:cargo/demo@0.3.2')).toEqual([]);
+    expect(scan('pkg:cargo/demo@0.0.1')).toEqual([]);
+  });
+  it('matches Maven purls by group:artifact with Maven version order', () => {
+    const maven = buildOsvDatabase([
+      record('OSV-2026-4', {
+        package: { ecosystem: 'Maven', name: 'org.apache.logging.log4j:log4j-core' },
+        ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '2.0-beta9' }, { fixed: '2.15.0' }] }],
+      }),
+    ]);
+    expect(maven.info.degraded).toBe(0);
+    const ids = (purl: string) => scanComponents([componentFromPurl(purl, '', '')], maven, { platform: 'any' }).matches.map((m) => m.vulnerability.id);
+    expect(ids('pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1')).toEqual(['OSV-2026-4']);
+    expect(ids('pkg:maven/org.apache.logging.log4j/log4j-core@2.15.0-rc1')).toEqual(['OSV-2026-4']);
+    expect(ids('pkg:maven/org.apache.logging.log4j/log4j-core@2.15.0')).toEqual([]);
+    expect(ids('pkg:maven/org.apache.logging.log4j/log4j-core@2.0-alpha1')).toEqual([]);
+  });
 });

@@ -109,6 +109,44 @@ describe('entryAffects (OSV range evaluation)', () => {
     });
   });
 
+  describe('when the range type is GIT', () => {
+    // A GIT range bounds commits; the component has a version. Only the record's explicit versions list matches.
+    const gitRecord = (versions: string[]): OsvRecord => ({
+      id: 'TEST-GIT',
+      modified: '2026-01-01T00:00:00Z',
+      affected: [
+        {
+          package: { ecosystem: 'crates.io', name: 'demo' },
+          ranges: [
+            {
+              type: 'GIT',
+              repo: 'https://github.com/example/demo',
+              events: [{ introduced: '0' }, { fixed: '9f8e7d6c5b4a39281706f5e4d3c2b1a098765432' }],
+            },
+          ],
+          versions,
+        },
+      ],
+    });
+    const match = (versions: string[], version: string): boolean => {
+      const [prepared] = prepareRecord(gitRecord(versions));
+      if (prepared === undefined) throw new Error('no affected entry');
+      return entryAffects(prepared.entry, version, new Map());
+    };
+    it('matches exactly the versions the record lists, and no other', () => {
+      expect(match(['0.1.0', '0.1.1'], '0.1.1')).toBe(true);
+      expect(match(['0.1.0', '0.1.1'], '0.1.2')).toBe(false);
+      expect(match(['0.1.0', '0.1.1'], '0.0.1')).toBe(false); // introduced "0" does not reach versions
+    });
+    it('matches nothing without a versions list, is not counted as degraded, and reports no commit as a fix', () => {
+      expect(match([], '0.0.1')).toBe(false);
+      const [prepared] = prepareRecord(gitRecord([]));
+      expect(prepared?.entry.ranges).toEqual([]);
+      expect(prepared?.entry.degraded).toBe(false);
+      expect(prepared?.entry.fixedIn).toEqual([]);
+    });
+  });
+
   describe('when the range type is ECOSYSTEM', () => {
     it('uses PEP 440 for PyPI', () => {
       const ev = [{ introduced: '1.0' }, { fixed: '1.0.post1' }];
@@ -122,9 +160,20 @@ describe('entryAffects (OSV range evaluation)', () => {
       expect(affects(ev, 'v2.1.0-0.20191109021931-daa7c04131f5', { type: 'ECOSYSTEM', ecosystem: 'Go' })).toBe(true);
       expect(affects(ev, 'v2.1.0', { type: 'ECOSYSTEM', ecosystem: 'Go' })).toBe(false);
     });
+    it('uses Maven version order for Maven', () => {
+      const ev = [{ introduced: '2.0.0-beta9' }, { fixed: '2.15.0' }];
+      const maven = { type: 'ECOSYSTEM', ecosystem: 'Maven' };
+      expect(affects(ev, '2.0-beta8', maven)).toBe(false);
+      expect(affects(ev, '2.0-rc1', maven)).toBe(true);
+      expect(affects(ev, '2.14.1', maven)).toBe(true);
+      expect(affects(ev, '2.15.0-SNAPSHOT', maven)).toBe(true);
+      expect(affects(ev, '2.15', maven)).toBe(false);
+      expect(affects(ev, '2.15.0.Final', maven)).toBe(false);
+      expect(affects(ev, '2.9.10', maven)).toBe(true);
+    });
     it('never matches a range of an ecosystem without a comparator (only explicit versions do)', () => {
-      expect(affects([{ introduced: '0' }], '1.0', { type: 'ECOSYSTEM', ecosystem: 'Maven' })).toBe(false);
-      expect(affects([{ introduced: '0' }], '1.0', { type: 'ECOSYSTEM', ecosystem: 'Maven', versions: ['1.0'] })).toBe(true);
+      expect(affects([{ introduced: '0' }], '1.0', { type: 'ECOSYSTEM', ecosystem: 'RubyGems' })).toBe(false);
+      expect(affects([{ introduced: '0' }], '1.0', { type: 'ECOSYSTEM', ecosystem: 'RubyGems', versions: ['1.0'] })).toBe(true);
     });
   });
 });

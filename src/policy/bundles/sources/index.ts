@@ -6,11 +6,14 @@ import { bundleError } from '../error.ts';
 import { FileSource } from './file.ts';
 import { HttpSource } from './http.ts';
 import { OciSource } from './oci.ts';
+import { createOciAuth } from './oci-auth.ts';
 import type { BundleSource } from './types.ts';
 
 export { FileSource } from './file.ts';
 export { HttpSource, OPA_BUNDLE_CONTENT_TYPE } from './http.ts';
 export { OciSource, OCI_BUNDLE_LAYER } from './oci.ts';
+export { createOciAuth } from './oci-auth.ts';
+export type { OciAuth } from './oci-auth.ts';
 export type { BundleSource, FetchResult } from './types.ts';
 
 export interface SourceDeps {
@@ -38,8 +41,23 @@ export function createSource(name: string, bundle: BundleConfig, deps: SourceDep
   if (service === undefined) throw bundleError('BUNDLE_SOURCE_INVALID', `bundles.${name}.service ${bundle.service} names no configured service; add services.${bundle.service}`);
   if (service.type === 'oci') {
     if (bundle.resource === undefined) throw bundleError('BUNDLE_SOURCE_INVALID', `bundles.${name} uses OCI service ${service.name} but has no resource; set resource to the full reference, e.g. registry.example/org/policy:1`);
-    const store = deps.ociStore?.(service) ?? new RegistryClient({ limits: { blobBytes: maxBytes } });
-    return new OciSource({ store, reference: bundle.resource, maxBytes });
+    if (deps.ociStore !== undefined) return new OciSource({ store: deps.ociStore(service), reference: bundle.resource, maxBytes });
+    // the service's credentials for its registry; without any, Docker's config.json
+    const auth = createOciAuth(service, bundle.resource);
+    const client = new RegistryClient({
+      limits: { blobBytes: maxBytes },
+      ...(auth !== undefined && { credentials: auth.credentials, dispatcher: auth.dispatcher }),
+    });
+    return new OciSource({
+      store: client,
+      reference: bundle.resource,
+      maxBytes,
+      ...(auth !== undefined && { beforeFetch: () => auth.refresh() }),
+      close: async () => {
+        await client.close();
+        await auth?.dispatcher.close();
+      },
+    });
   }
   return new HttpSource({
     service,

@@ -21,8 +21,18 @@ export class OciSource implements BundleSource {
   readonly #repository: string;
   readonly #reference: string;
   readonly #maxBytes: number;
+  readonly #beforeFetch: (() => Promise<void>) | undefined;
+  readonly #close: (() => Promise<void>) | undefined;
 
-  constructor(options: { store: ArtifactStore; reference: string; maxBytes: number }) {
+  constructor(options: {
+    store: ArtifactStore;
+    reference: string;
+    maxBytes: number;
+    /** runs before every check (e.g. re-reading a token file) */
+    beforeFetch?: () => Promise<void>;
+    /** releases what the source owns (its registry client) */
+    close?: () => Promise<void>;
+  }) {
     const ref = parseReference(options.reference);
     if (ref.kind !== 'registry') {
       throw bundleError('BUNDLE_SOURCE_INVALID', `OCI bundle resource ${options.reference} must be a registry reference such as registry.example/org/policy:tag`);
@@ -31,10 +41,13 @@ export class OciSource implements BundleSource {
     this.#repository = `${ref.registry}/${ref.repository}`;
     this.#reference = ref.digest ?? ref.tag ?? 'latest';
     this.#maxBytes = options.maxBytes;
+    this.#beforeFetch = options.beforeFetch;
+    this.#close = options.close;
     this.description = options.reference;
   }
 
   async fetch(etag: string | undefined, signal: AbortSignal): Promise<FetchResult> {
+    await this.#beforeFetch?.();
     try {
       const manifest = await this.#store.fetchManifest(this.#repository, this.#reference, { signal });
       if (manifest.document.kind !== 'manifest') {
@@ -55,5 +68,9 @@ export class OciSource implements BundleSource {
       if (err instanceof BundleError) throw err;
       throw bundleError('BUNDLE_DOWNLOAD_FAILED', `fetching OCI bundle ${this.description} failed: ${messageOf(err)}`, { cause: err });
     }
+  }
+
+  async close(): Promise<void> {
+    await this.#close?.();
   }
 }
