@@ -15,6 +15,7 @@ export {
   SEMVER_SCHEME,
   PEP440_SCHEME,
   MAVEN_SCHEME,
+  NUGET_SCHEME,
   schemeForEcosystem,
   parseSemver,
   compareSemver,
@@ -22,8 +23,10 @@ export {
   comparePep440,
   parseMaven,
   compareMaven,
+  parseNuGet,
+  compareNuGet,
 } from './versions/index.ts';
-export type { VersionScheme, SemVer, Pep440, MavenVersion } from './versions/index.ts';
+export type { VersionScheme, SemVer, Pep440, MavenVersion, NuGetVersion } from './versions/index.ts';
 export { VulnError } from './error.ts';
 export type { VulnErrorCode } from './error.ts';
 export type { OsvRecord, OsvAffected, OsvRange, OsvEvent } from './osv-types.ts';

@@ -98,8 +98,13 @@ export async function createMockSigstore(opts: { caClock?: Date } = {}): Promise
       return { certPem, certDer: Buffer.from(new X509Certificate(certPem).raw), privateKey };
     },
     async timestamp(signature) {
-      const resp = await tsa.timestamp({ artifactHash: sha256(signature), hashAlgorithmOID: '2.16.840.1.101.3.4.2.1', nonce: 42, policyOID: '1.3.6.1.4.1.57264.2', certReq: false });
-      return b64(bytes(resp));
+      // DER GeneralizedTime drops trailing zeros of the fraction ("…05.5Z"), which sigstore-js's parser rejects
+      // ("invalid time": it wants exactly 3 digits). Ask again until genTime is sigstore-js-readable.
+      for (let i = 0; ; i++) {
+        const resp = Buffer.from(bytes(await tsa.timestamp({ artifactHash: sha256(signature), hashAlgorithmOID: '2.16.840.1.101.3.4.2.1', nonce: 42, policyOID: '1.3.6.1.4.1.57264.2', certReq: false })));
+        if (!/\d{14}\.\d{1,2}Z/.test(resp.toString('latin1')) || i >= 20) return b64(resp);
+        await new Promise((r) => setTimeout(r, 1));
+      }
     },
     async log(entry) {
       const res = await tlog.log(entry) as unknown as Record<string, RekorEntry>;

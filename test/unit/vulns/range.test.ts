@@ -171,6 +171,14 @@ describe('entryAffects (OSV range evaluation)', () => {
       expect(affects(ev, '2.15.0.Final', maven)).toBe(false);
       expect(affects(ev, '2.9.10', maven)).toBe(true);
     });
+    it('uses NuGet order (four parts, case-insensitive pre-releases) for NuGet', () => {
+      const ev = [{ introduced: '4.0.0' }, { fixed: '4.3.1.2' }];
+      const nuget = { type: 'ECOSYSTEM', ecosystem: 'NuGet' };
+      expect(affects(ev, '4.3.1.1', nuget)).toBe(true);
+      expect(affects(ev, '4.3.1.2-RC1', nuget)).toBe(true);
+      expect(affects(ev, '4.3.1.2', nuget)).toBe(false);
+      expect(affects(ev, '4.0.0-preview', nuget)).toBe(false);
+    });
     it('never matches a range of an ecosystem without a comparator (only explicit versions do)', () => {
       expect(affects([{ introduced: '0' }], '1.0', { type: 'ECOSYSTEM', ecosystem: 'RubyGems' })).toBe(false);
       expect(affects([{ introduced: '0' }], '1.0', { type: 'ECOSYSTEM', ecosystem: 'RubyGems', versions: ['1.0'] })).toBe(true);
