@@ -4,7 +4,14 @@ import { COSIGN_SIGN_PREDICATE_TYPE } from '../formats/media-types.ts';
 export type Route = 'signatures' | 'sbom_attestations' | 'provenance_attestations' | 'other_attestations';
 
 const SBOM_PREFIXES = ['https://cyclonedx.org/bom', 'https://spdx.dev/Document'];
-const PROVENANCE_TYPES = ['https://slsa.dev/provenance/v1', 'https://slsa.dev/provenance/v0.2', 'https://slsa.dev/provenance/v0.1', 'https://in-toto.io/Provenance/v0.1'];
+/** SLSA provenance, including the v1.0 pre-release type slsa-github-generator's delegator builders emitted in 2023 */
+const PROVENANCE_TYPES = [
+  'https://slsa.dev/provenance/v1',
+  'https://slsa.dev/provenance/v1.0?draft',
+  'https://slsa.dev/provenance/v0.2',
+  'https://slsa.dev/provenance/v0.1',
+  'https://in-toto.io/Provenance/v0.1',
+];
 /** predicate types we know and file under other_attestations without an `unknown_predicate_type` note */
 const KNOWN_OTHER_PREFIXES = [
   'https://cosign.sigstore.dev/attestation/',

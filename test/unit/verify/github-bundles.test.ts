@@ -101,12 +101,13 @@ describe('GitHub-produced bundle: slsa-github-generator provenance, SLSA v1.0 dr
   const digest = 'sha256:2e38b952523576057f5ca8cf6d179ad6b66f6d0221b9a0eb621caf3507773c71';
   const identity = { subject: 'https://github.com/laurentsimon/slsa-delegator/.github/workflows/delegator_generic_slsa3.yml@refs/heads/main', issuer: GH };
 
-  it('signature, tlog, identity and subject verify offline; the pre-release type `v1.0?draft` is not treated as provenance (documented)', async () => {
+  it('verifies offline (signature, tlog, identity, subject) and files the v1.0 draft type as provenance', async () => {
     const out = await verify(bundle, moduleFor(digest), [identity]);
-    expect(out.other_attestations).toHaveLength(1);
-    const e = out.other_attestations[0];
-    expect(e?.errors.map((x) => x.code)).toEqual(['unknown_predicate_type']);
-    expect(e?.verified).toBe(false);
+    expect(out.other_attestations).toHaveLength(0);
+    expect(out.provenance_attestations).toHaveLength(1);
+    const e = out.provenance_attestations[0];
+    expect(e?.errors).toEqual([]);
+    expect(e?.verified).toBe(true);
     expect(e?.subject_matches).toBe(true);
     expect(e?.predicate_type).toBe('https://slsa.dev/provenance/v1.0?draft');
     expect(e?.tlog?.log_index).toBe(12092705);
@@ -114,8 +115,8 @@ describe('GitHub-produced bundle: slsa-github-generator provenance, SLSA v1.0 dr
   });
 
   it('another module digest → subject_mismatch; a different identity → identity_mismatch', async () => {
-    expect(codes(await verify(bundle, moduleFor(`sha256:${'6'.repeat(64)}`), [identity]))).toEqual([['subject_mismatch', 'unknown_predicate_type']]);
-    expect(codes(await verify(bundle, moduleFor(digest), [{ ...identity, subject: identity.subject.replace('slsa-delegator', 'slsa-delegator-fork') }]))).toEqual([['identity_mismatch', 'unknown_predicate_type']]);
+    expect(codes(await verify(bundle, moduleFor(`sha256:${'6'.repeat(64)}`), [identity]))).toEqual([['subject_mismatch']]);
+    expect(codes(await verify(bundle, moduleFor(digest), [{ ...identity, subject: identity.subject.replace('slsa-delegator', 'slsa-delegator-fork') }]))).toEqual([['identity_mismatch']]);
   });
 
   it('with only another (private) root configured, the public-good certificate is untrusted', async () => {
