@@ -57,7 +57,7 @@ export interface DecisionCache {
    * a rejected computation, or one decided by another bundle revision than
    * `expectRevision` is never cached. Every answer gets its own decision_id.
    */
-  getOrCompute(key: string, compute: () => Promise<Decision>, expectRevision?: string): Promise<Decision>;
+  getOrCompute(key: string, compute: () => Promise<Decision>, expectRevision?: string, options?: { store?: boolean }): Promise<Decision>;
   /** drops every entry (bundle activation, trust or DB change); in-flight work is not stored */
   invalidateAll(): void;
   stats(): DecisionCacheStats;
@@ -91,8 +91,8 @@ export function createDecisionCache(options: DecisionCacheOptions): DecisionCach
   };
 
   return {
-    getOrCompute(key, compute, expectRevision) {
-      if (enabled) {
+    getOrCompute(key, compute, expectRevision, { store: storable = true } = {}) {
+      if (enabled && storable) {
         const e = entries.get(key);
         if (e !== undefined) {
           if (e.expires > now()) {
@@ -121,7 +121,7 @@ export function createDecisionCache(options: DecisionCacheOptions): DecisionCach
         (d) => {
           settle();
           const clean = d.errors.length === 0 && (expectRevision === undefined || d.revision === expectRevision);
-          if (enabled && clean && gen === generation) store(key, { ...d, metrics: {} });
+          if (enabled && storable && clean && gen === generation) store(key, { ...d, metrics: {} });
         },
         settle,
       );
@@ -162,19 +162,19 @@ export function pinnedSubject(ref: string): string | null {
 }
 
 /**
- * A Decider decorator caching decisions for digest-pinned refs. Refs by tag
- * pass through: the pipeline resolves them, then may use the same cache with
- * `decisionKey` (a tag is mutable, so it is never a key by itself).
+ * A Decider decorator caching decisions for digest-pinned refs. A ref by tag is
+ * never stored (a tag is mutable), but concurrent identical asks for it still
+ * share one computation.
  */
 export function withDecisionCache(inner: Decider, cache: DecisionCache, versions: () => DecisionVersions | null, defaultPath = 'wasm/sbom'): Decider {
   return {
     decide(req: DecisionRequest, signal?: AbortSignal): Promise<Decision> {
       const subject = pinnedSubject(req.ref);
       const v = versions();
-      if (subject === null || v === null) return inner.decide(req, signal);
-      const key = decisionKey({ subject, path: req.path ?? defaultPath, request: req.request, ...v });
+      if (v === null) return inner.decide(req, signal);
+      const key = decisionKey({ subject: subject ?? `tag:${req.ref}`, path: req.path ?? defaultPath, request: req.request, ...v });
       // the shared computation must not die with the first caller's signal
-      return cache.getOrCompute(key, () => inner.decide(req), v.bundleRevision);
+      return cache.getOrCompute(key, () => inner.decide(req), v.bundleRevision, { store: subject !== null });
     },
   };
 }

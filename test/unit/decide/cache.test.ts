@@ -118,6 +118,18 @@ describe('withDecisionCache', () => {
     expect(inner.calls).toHaveLength(3);
   });
 
+  it('shares one computation among concurrent asks for the same tag, and stores none of them', async () => {
+    const inner = createFakeDecider({ delayMs: 20 });
+    const cache = createDecisionCache({ ttlMs: 1000, maxEntries: 10 });
+    const d = withDecisionCache(inner, cache, () => versions);
+    const answers = await Promise.all(Array.from({ length: 5 }, () => d.decide({ ref: 'r/app:1' })));
+    expect(inner.calls).toHaveLength(1);
+    expect(new Set(answers.map((a) => a.decision_id)).size).toBe(5);
+    expect(cache.stats().size).toBe(0);
+    await d.decide({ ref: 'r/app:1' });
+    expect(inner.calls).toHaveLength(2);
+  });
+
   it('misses after the bundle revision, trust or DB version changes (no stale allow)', async () => {
     const inner = createFakeDecider({ revision: 'rev-1' });
     let v = versions;
