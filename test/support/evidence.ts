@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { requireTool } from './tools.ts';
+import { uleb } from './wasm/encode.ts';
 
 const run = promisify(execFile);
 
@@ -33,17 +34,6 @@ export const WASM_LAYER_MEDIA_TYPE = 'application/wasm';
 export const WASM_CONTENT_LAYER_MEDIA_TYPE = 'application/vnd.wasm.content.layer.v1+wasm';
 /** CycloneDX SBOM from psastras/sbom-rs (MIT), see test/fixtures/collect/SOURCES.md */
 export const CYCLONEDX_FIXTURE = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'collect', 'sbom.cyclonedx.json');
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
 
 function section(id: number, payload: number[]): number[] {
   return [id, ...uleb(payload.length), ...payload];

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectEvidence, createCollector } from '../../../src/collect/index.ts';
-import { WasmgateError } from '../../../src/common/error.ts';
 import { anonymousCredentials, createDockerConfigCredentials, createStaticCredentials } from '../../../src/registry/index.ts';
 import { createCosignKey, publishSignedModule, pushWasmModule, type PushedModule } from '../../support/evidence.ts';
 import { startDockerRegistry, startTestRegistry, startTokenAuthFront, type RunningRegistry, type TokenAuthFront } from '../../support/registries.ts';
@@ -11,20 +10,11 @@ import { missingOutsideCi } from '../../support/tools.ts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { requireTool } from '../../support/tools.ts';
+import { errorOf } from '../../support/errors.ts';
 
 const run = promisify(execFile);
 const PASSWORD = 's3cret-Pa55word';
 const WRONG = 'not-the-Pa55word';
-
-async function errorOf(p: Promise<unknown>): Promise<WasmgateError> {
-  try {
-    await p;
-  } catch (err) {
-    if (WasmgateError.isWasmgateError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
 
 async function dockerConfig(host: string, username: string, password: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'wasmgate-dockercfg-'));

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectEvidence } from '../../../src/collect/index.ts';
-import { WasmgateError } from '../../../src/common/error.ts';
 import { createDockerConfigCredentials, createStaticCredentials } from '../../../src/registry/index.ts';
 import { createCosignKey, publishSignedModule, type PushedModule } from '../../support/evidence.ts';
 import {
@@ -23,6 +22,7 @@ import {
   type TokenAuthFront,
 } from '../../support/registries.ts';
 import { missingOutsideCi } from '../../support/tools.ts';
+import { errorOf } from '../../support/errors.ts';
 
 const PASSWORD = 's3cret-Pa55word';
 const REFRESH_TOKEN = 'rt-3f9c2a7d-good-refresh-token';
@@ -30,16 +30,6 @@ const REVOKED_TOKEN = 'rt-0badc0de-revoked-refresh-token';
 const HELPER = 'wasmgatetest';
 /** a second helper that answers with an identity token (Username "<token>") */
 const TOKEN_HELPER = 'wasmgatetesttoken';
-
-async function errorOf(p: Promise<unknown>): Promise<WasmgateError> {
-  try {
-    await p;
-  } catch (err) {
-    if (WasmgateError.isWasmgateError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
 
 async function configDir(config: unknown): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'wasmgate-dockercfg-'));

@@ -1,22 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectEvidence, type CollectedEvidence } from '../../../src/collect/index.ts';
-import { WasmgateError } from '../../../src/common/error.ts';
 import { anonymousCredentials, type RegistryClientOptions } from '../../../src/registry/index.ts';
 import { createCosignKey, publishSignedModule, type PushedModule } from '../../support/evidence.ts';
 import { startFaultProxy, startTestRegistry, type FaultProxy, type RunningRegistry } from '../../support/registries.ts';
 import { missingOutsideCi } from '../../support/tools.ts';
+import { rejectionCode } from '../../support/errors.ts';
 
 const CLIENT: RegistryClientOptions = { credentials: anonymousCredentials, retries: 2, backoffMs: 10, requestTimeoutMs: 400, maxRetryAfterMs: 2000 };
 const DEADLINE_MS = 3000;
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return WasmgateError.isWasmgateError(err) ? err.code : `NOT_A_WASMGATE_ERROR: ${String(err)}`;
-  }
-  return 'NO_ERROR';
-}
 
 describe.skipIf(missingOutsideCi('oras', 'cosign', 'wasmgate-testregistry'))('collectEvidence through a faulty registry', () => {
   let upstream: RunningRegistry;
@@ -54,7 +45,7 @@ describe.skipIf(missingOutsideCi('oras', 'cosign', 'wasmgate-testregistry'))('co
 
   it('throws REGISTRY_UNREACHABLE when 500s persist', async () => {
     proxy.setFault((req) => (req.path.includes('/referrers/') ? { kind: 'status', status: 500 } : undefined));
-    expect(await codeOf(collect())).toBe('REGISTRY_UNREACHABLE');
+    expect(await rejectionCode(collect())).toBe('REGISTRY_UNREACHABLE');
   });
 
   it('waits for Retry-After on 429 and then succeeds', async () => {
@@ -66,25 +57,25 @@ describe.skipIf(missingOutsideCi('oras', 'cosign', 'wasmgate-testregistry'))('co
 
   it('throws REGISTRY_UNREACHABLE at once when Retry-After is longer than it may wait', async () => {
     proxy.setFault((req) => (req.path.includes('/referrers/') ? { kind: 'status', status: 429, headers: { 'retry-after': '3600' } } : undefined));
-    expect(await codeOf(collect())).toBe('REGISTRY_UNREACHABLE');
+    expect(await rejectionCode(collect())).toBe('REGISTRY_UNREACHABLE');
     expect(count('/referrers/')).toBe(1);
   });
 
   it('throws DEADLINE_EXCEEDED when the registry hangs', async () => {
     proxy.setFault((req) => (req.path.includes('/manifests/') ? { kind: 'delay', ms: 10_000 } : undefined));
-    expect(await codeOf(collect())).toBe('DEADLINE_EXCEEDED');
+    expect(await rejectionCode(collect())).toBe('DEADLINE_EXCEEDED');
   });
 
   it('throws ABORTED when the caller cancels', async () => {
     proxy.setFault((req) => (req.path.includes('/manifests/') ? { kind: 'delay', ms: 10_000 } : undefined));
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    expect(await codeOf(collectEvidence(refA(), { registry: CLIENT, deadlineMs: DEADLINE_MS, cache: false, signal: controller.signal }))).toBe('ABORTED');
+    expect(await rejectionCode(collectEvidence(refA(), { registry: CLIENT, deadlineMs: DEADLINE_MS, cache: false, signal: controller.signal }))).toBe('ABORTED');
   });
 
   it('throws DEADLINE_EXCEEDED when the overall deadline passes before the retries are done', async () => {
     proxy.setFault((req) => (req.path.includes('/manifests/') ? { kind: 'delay', ms: 10_000 } : undefined));
-    expect(await codeOf(collectEvidence(refA(), { registry: { ...CLIENT, requestTimeoutMs: 5000 }, deadlineMs: 300, cache: false }))).toBe('DEADLINE_EXCEEDED');
+    expect(await rejectionCode(collectEvidence(refA(), { registry: { ...CLIENT, requestTimeoutMs: 5000 }, deadlineMs: 300, cache: false }))).toBe('DEADLINE_EXCEEDED');
   });
 
   it('retries a body cut short, and throws REGISTRY_UNREACHABLE when it stays short', async () => {
@@ -92,7 +83,7 @@ describe.skipIf(missingOutsideCi('oras', 'cosign', 'wasmgate-testregistry'))('co
     proxy.setFault((req) => (req.path.includes(`/blobs/${layer}`) && req.count === 0 ? { kind: 'truncate' } : undefined));
     expect((await collect()).evidence).toHaveLength(3);
     proxy.setFault((req) => (req.path.includes(`/blobs/${layer}`) ? { kind: 'truncate' } : undefined));
-    expect(await codeOf(collect())).toBe('REGISTRY_UNREACHABLE');
+    expect(await rejectionCode(collect())).toBe('REGISTRY_UNREACHABLE');
   });
 
   it('follows a blob redirect to another origin (as registries do to a CDN)', async () => {
@@ -105,17 +96,17 @@ describe.skipIf(missingOutsideCi('oras', 'cosign', 'wasmgate-testregistry'))('co
   it('throws DIGEST_MISMATCH for an evidence blob whose bytes do not match its digest', async () => {
     const layer = baseline.evidence[1]?.layer.digest ?? '';
     proxy.setFault((req) => (req.path.includes(`/blobs/${layer}`) ? { kind: 'corrupt' } : undefined));
-    expect(await codeOf(collect())).toBe('DIGEST_MISMATCH');
+    expect(await rejectionCode(collect())).toBe('DIGEST_MISMATCH');
   });
 
   it('throws DIGEST_MISMATCH for a module manifest that does not match the requested digest', async () => {
     proxy.setFault((req) => (req.path.includes(`/manifests/${a.digest}`) ? { kind: 'corrupt' } : undefined));
-    expect(await codeOf(collect())).toBe('DIGEST_MISMATCH');
+    expect(await rejectionCode(collect())).toBe('DIGEST_MISMATCH');
   });
 
   it('throws SIZE_LIMIT_EXCEEDED for an oversized manifest without reading it', async () => {
     proxy.setFault((req) => (req.path.includes(`/manifests/${a.digest}`) ? { kind: 'oversize', bytes: 64 * 1024 * 1024 } : undefined));
-    expect(await codeOf(collect())).toBe('SIZE_LIMIT_EXCEEDED');
+    expect(await rejectionCode(collect())).toBe('SIZE_LIMIT_EXCEEDED');
   });
 
   it('ignores referrers whose subject is another module, with SUBJECT_MISMATCH warnings', async () => {

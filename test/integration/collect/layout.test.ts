@@ -5,21 +5,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectEvidence, OciLayoutStore } from '../../../src/collect/index.ts';
-import { WasmgateError } from '../../../src/common/error.ts';
 import { WASM_CONTENT_LAYER_MEDIA_TYPE, cosignSave, createCosignKey, publishSignedModule, pushWasmModule, type CosignKey } from '../../support/evidence.ts';
 import { startTestRegistry, type RunningRegistry } from '../../support/registries.ts';
 import { missingOutsideCi, requireTool } from '../../support/tools.ts';
+import { rejectionCode } from '../../support/errors.ts';
 
 const run = promisify(execFile);
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return WasmgateError.isWasmgateError(err) ? err.code : `NOT_A_WASMGATE_ERROR: ${String(err)}`;
-  }
-  return 'NO_ERROR';
-}
 
 const tmp = (): Promise<string> => mkdtemp(join(tmpdir(), 'wasmgate-layout-'));
 
@@ -38,11 +29,11 @@ describe.skipIf(missingOutsideCi('oras'))('collectEvidence from an OCI layout wr
   it('throws MANIFEST_UNKNOWN for a missing tag, LAYOUT_INVALID for a non-layout, DIGEST_MISMATCH for a tampered blob', async () => {
     const dir = join(await tmp(), 'layout');
     const mod = await pushWasmModule({ layoutDir: dir, tag: 'v1' });
-    expect(await codeOf(collectEvidence(`oci:${dir}:v2`))).toBe('MANIFEST_UNKNOWN');
-    expect(await codeOf(collectEvidence(`oci:${await tmp()}:v1`))).toBe('LAYOUT_INVALID');
+    expect(await rejectionCode(collectEvidence(`oci:${dir}:v2`))).toBe('MANIFEST_UNKNOWN');
+    expect(await rejectionCode(collectEvidence(`oci:${await tmp()}:v1`))).toBe('LAYOUT_INVALID');
     const store = new OciLayoutStore(dir);
     await writeFile(join(dir, 'blobs', 'sha256', mod.wasmDigest.slice(7)), 'tampered');
-    expect(await codeOf(store.fetchBlob(`oci:${dir}`, { digest: mod.wasmDigest, size: 8 }))).toBe('DIGEST_MISMATCH');
+    expect(await rejectionCode(store.fetchBlob(`oci:${dir}`, { digest: mod.wasmDigest, size: 8 }))).toBe('DIGEST_MISMATCH');
   });
 });
 

@@ -5,26 +5,17 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContentCache, collectEvidence, createCollector, peekPredicateType, type CollectedEvidence } from '../../../src/collect/index.ts';
-import { WasmgateError } from '../../../src/common/error.ts';
 import { anonymousCredentials, sha256Digest } from '../../../src/registry/index.ts';
 import {
   CYCLONEDX_FIXTURE, WASM_CONTENT_LAYER_MEDIA_TYPE, cosignSign, createCosignKey, minimalWasmModule, publishSignedModule, pushWasmModule, type CosignKey,
 } from '../../support/evidence.ts';
 import { startDockerRegistry, startTestRegistry, type RunningRegistry } from '../../support/registries.ts';
 import { missingOutsideCi, requireTool } from '../../support/tools.ts';
+import { rejectionCode } from '../../support/errors.ts';
 
 const run = promisify(execFile);
 const anon = { registry: { credentials: anonymousCredentials } };
 const PREDICATES = ['https://cosign.sigstore.dev/attestation/v1', 'https://cyclonedx.org/bom', 'https://sigstore.dev/cosign/sign/v1'];
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (err) {
-    return WasmgateError.isWasmgateError(err) ? err.code : `NOT_A_WASMGATE_ERROR: ${String(err)}`;
-  }
-  return undefined;
-}
 
 function predicates(c: CollectedEvidence): string[] {
   return c.evidence.map((e) => peekPredicateType(e) ?? e.kind).sort();
@@ -186,16 +177,16 @@ describe.skipIf(missingOutsideCi('oras', 'cosign', 'wasmgate-testregistry', 'doc
 
   describe('when the reference is not acceptable', () => {
     it('throws HOST_NOT_ALLOWED for a registry outside the allow-list', async () => {
-      expect(await codeOf(collectEvidence(`${docker.host}/wasm/module:v1`, { registry: { credentials: anonymousCredentials, allowedHosts: ['ghcr.io'] } }))).toBe('HOST_NOT_ALLOWED');
+      expect(await rejectionCode(collectEvidence(`${docker.host}/wasm/module:v1`, { registry: { credentials: anonymousCredentials, allowedHosts: ['ghcr.io'] } }))).toBe('HOST_NOT_ALLOWED');
     });
     it('throws MANIFEST_UNKNOWN for a missing tag and INVALID_REFERENCE for a bad reference', async () => {
-      expect(await codeOf(collectEvidence(`${docker.host}/wasm/nothing:v9`, anon))).toBe('MANIFEST_UNKNOWN');
-      expect(await codeOf(collectEvidence('NOT A REF', anon))).toBe('INVALID_REFERENCE');
+      expect(await rejectionCode(collectEvidence(`${docker.host}/wasm/nothing:v9`, anon))).toBe('MANIFEST_UNKNOWN');
+      expect(await rejectionCode(collectEvidence('NOT A REF', anon))).toBe('INVALID_REFERENCE');
     });
     it('throws REGISTRY_UNREACHABLE when nothing listens', async () => {
       const stopped = await startTestRegistry();
       await stopped.stop();
-      expect(await codeOf(collectEvidence(`${stopped.host}/wasm/module:v1`, { registry: { credentials: anonymousCredentials, retries: 1, backoffMs: 5 } }))).toBe('REGISTRY_UNREACHABLE');
+      expect(await rejectionCode(collectEvidence(`${stopped.host}/wasm/module:v1`, { registry: { credentials: anonymousCredentials, retries: 1, backoffMs: 5 } }))).toBe('REGISTRY_UNREACHABLE');
     });
   });
 

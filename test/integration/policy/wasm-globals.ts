@@ -3,6 +3,7 @@
  * wasm binary (e.g. `opa_wasm_abi_version`), re-encoding the global section.
  * Only what the tests need: the module must be a valid core wasm binary.
  */
+import { uleb } from '../../support/wasm/encode.ts';
 
 class Reader {
   readonly bytes: Uint8Array;
@@ -17,7 +18,7 @@ class Reader {
     this.pos++;
     return b;
   }
-  u32(): number {
+  uleb(): number {
     let result = 0;
     let shift = 0;
     for (;;) {
@@ -39,27 +40,16 @@ class Reader {
     return shift < 32 && (b & 0x40) !== 0 ? result | (-1 << shift) : result;
   }
   name(): string {
-    const len = this.u32();
+    const len = this.uleb();
     const s = new TextDecoder().decode(this.bytes.subarray(this.pos, this.pos + len));
     this.pos += len;
     return s;
   }
   limits(): void {
     const flags = this.byte();
-    this.u32();
-    if ((flags & 1) !== 0) this.u32();
+    this.uleb();
+    if ((flags & 1) !== 0) this.uleb();
   }
-}
-
-function u32(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
 }
 
 function s32(n: number): number[] {
@@ -89,7 +79,7 @@ function sections(wasm: Uint8Array): Section[] {
   while (r.pos < wasm.length) {
     const start = r.pos;
     const id = r.byte();
-    const size = r.u32();
+    const size = r.uleb();
     out.push({ id, start, body: r.pos, end: r.pos + size });
     r.pos += size;
   }
@@ -101,10 +91,10 @@ function exportedGlobalIndex(wasm: Uint8Array, secs: Section[], exportName: stri
   const exp = secs.find((s) => s.id === 7);
   if (exp === undefined) throw new Error('wasm: no export section');
   const r = new Reader(wasm, exp.body);
-  for (let n = r.u32(); n > 0; n--) {
+  for (let n = r.uleb(); n > 0; n--) {
     const name = r.name();
     const kind = r.byte();
-    const index = r.u32();
+    const index = r.uleb();
     if (name === exportName) {
       if (kind !== 3) throw new Error(`wasm: export ${exportName} is not a global`);
       return index;
@@ -118,11 +108,11 @@ function importedGlobals(wasm: Uint8Array, secs: Section[]): number {
   if (imp === undefined) return 0;
   const r = new Reader(wasm, imp.body);
   let globals = 0;
-  for (let n = r.u32(); n > 0; n--) {
+  for (let n = r.uleb(); n > 0; n--) {
     r.name();
     r.name();
     const kind = r.byte();
-    if (kind === 0) r.u32();
+    if (kind === 0) r.uleb();
     else if (kind === 1) {
       r.byte();
       r.limits();
@@ -150,7 +140,7 @@ function locateInit(wasm: Uint8Array, exportName: string): { global: Section; in
   const global = secs.find((s) => s.id === 6);
   if (global === undefined) throw new Error('wasm: no global section');
   const r = new Reader(wasm, global.body);
-  const count = r.u32();
+  const count = r.uleb();
   if (index >= count) throw new Error(`wasm: global ${index} out of range`);
   for (let i = 0; ; i++) {
     r.byte(); // valtype
@@ -185,7 +175,7 @@ export function withExportedGlobal(wasm: Uint8Array, exportName: string, value: 
   const bodyLength = init.opAt - global.body + imm.length + (global.end - init.immEnd);
   return Buffer.concat([
     wasm.subarray(0, global.start),
-    Uint8Array.from([6, ...u32(bodyLength)]),
+    Uint8Array.from([6, ...uleb(bodyLength)]),
     wasm.subarray(global.body, init.opAt),
     imm,
     wasm.subarray(init.immEnd, global.end),

@@ -2,27 +2,10 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { WasmgateError } from '../../../src/common/error.ts';
 import {
   createDockerConfigCredentials, isLoopbackHost, matchesHost, parseChallenge, parseManifestDocument, parseRetryAfter, verifyDigest, sha256Digest,
 } from '../../../src/registry/index.ts';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return WasmgateError.isWasmgateError(err) ? err.code : 'NOT_A_WASMGATE_ERROR';
-  }
-  return undefined;
-}
-async function codeOfAsync(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (err) {
-    return WasmgateError.isWasmgateError(err) ? err.code : 'NOT_A_WASMGATE_ERROR';
-  }
-  return undefined;
-}
+import { codeOf, rejectionCode } from '../../support/errors.ts';
 
 describe('parseChallenge', () => {
   it('returns realm, service and scope of a Bearer challenge', () => {
@@ -124,7 +107,7 @@ describe('createDockerConfigCredentials', () => {
   it('throws REGISTRY_UNAUTHORIZED naming a helper that cannot run', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wasmgate-dockercfg-'));
     await writeFile(join(dir, 'config.json'), JSON.stringify({ credsStore: 'does-not-exist-wg' }));
-    expect(await codeOfAsync(createDockerConfigCredentials({ dir }).get('x.example'))).toBe('REGISTRY_UNAUTHORIZED');
+    expect(await rejectionCode(createDockerConfigCredentials({ dir }).get('x.example'))).toBe('REGISTRY_UNAUTHORIZED');
   });
 
   it('returns undefined when there is no config file', async () => {

@@ -1,18 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { digestTag, formatReference, InvalidReferenceError, parseReference, registryApiHost, repositoryName } from '../../../src/resolve/index.ts';
-import { WasmgateError } from '../../../src/common/error.ts';
+import { codeOf } from '../../support/errors.ts';
 
 const D = `sha256:${'ab'.repeat(32)}`;
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return WasmgateError.isWasmgateError(err) ? err.code : 'NOT_A_WASMGATE_ERROR';
-  }
-  return undefined;
-}
 
 describe('parseReference', () => {
   describe('when the reference names a registry', () => {
