@@ -1,8 +1,8 @@
-import { isAbsolute, resolve } from 'node:path';
 import { VulnDatabase } from '../analyse/vulns/holder.ts';
 import { createCollector } from '../collect/collect.ts';
+import { collectorOptionsFromConfig } from '../collect/from-config.ts';
+import { resolveConfigPath } from '../common/paths.ts';
 import { configHash } from '../decide/cache.ts';
-import { createDockerConfigCredentials } from '../registry/index.ts';
 import { createPipelineDecider } from '../decide/pipeline.ts';
 import { createBundleManager, type BundleManagerOptions } from '../policy/bundles/index.ts';
 import { loadTrustPolicy } from '../verify/trust/load.ts';
@@ -15,10 +15,6 @@ export interface PipelineWiringOptions {
   bundleSources?: BundleManagerOptions['sources'];
 }
 
-function resolvePath(baseDir: string, p: string): string {
-  return isAbsolute(p) ? p : resolve(baseDir, p);
-}
-
 /**
  * The real decision pipeline behind the service: one collector (shared
  * connections, token and content caches), the trust policy, the vulnerability
@@ -29,30 +25,15 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
   return async ({ config, metrics, status, logger }): Promise<ServiceWiring> => {
     const trust = loadTrustPolicy(config.trust, { baseDir: options.baseDir });
     const trustHash = configHash(config.trust);
-    const limits = config.registries.limits;
-    const dockerConfig = config.registries.docker_config;
-    const collector = createCollector({
-      registry: {
-        allowedHosts: config.registries.allow,
-        insecureHosts: config.registries.insecure,
-        // null: $DOCKER_CONFIG/config.json, then ~/.docker/config.json (the client's default)
-        ...(dockerConfig !== null ? { credentials: createDockerConfigCredentials({ file: resolvePath(options.baseDir, dockerConfig) }) } : {}),
-        requestTimeoutMs: limits.request_timeout_ms,
-        limits: { manifestBytes: limits.manifest_bytes, blobBytes: limits.blob_bytes },
-        logger,
-      },
-      limits: { maxReferrers: limits.referrers, maxEvidenceBytes: limits.attestation_bytes, concurrency: limits.concurrency, deadlineMs: config.decision.deadline_ms },
-      signatureRepositories: config.registries.signature_repositories,
-      logger,
-    });
+    const collector = createCollector(collectorOptionsFromConfig(config, options.baseDir, logger));
 
     const dbConfig = config.vulnerability_db;
     let vulns: VulnDatabase | null = null;
     if (dbConfig.path !== null || dbConfig.refresh.url !== null) {
       status.register('vulnerability_db');
       vulns = await VulnDatabase.open({
-        persistenceDirectory: resolvePath(options.baseDir, config.persistence_directory),
-        ...(dbConfig.path !== null ? { initialPath: resolvePath(options.baseDir, dbConfig.path) } : {}),
+        persistenceDirectory: resolveConfigPath(options.baseDir, config.persistence_directory),
+        ...(dbConfig.path !== null ? { initialPath: resolveConfigPath(options.baseDir, dbConfig.path) } : {}),
         ...(dbConfig.refresh.url !== null ? { url: dbConfig.refresh.url } : {}),
         ...(dbConfig.refresh.schedule !== null ? { schedule: dbConfig.refresh.schedule } : {}),
         logger,
@@ -72,8 +53,8 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
         ...config,
         bundles: Object.fromEntries(Object.entries(config.bundles).map(([name, b]) =>
           // a file or directory source named relative to the config file
-          [name, b.service === undefined && b.resource !== undefined && !b.resource.startsWith('file://') ? { ...b, resource: resolvePath(options.baseDir, b.resource) } : b])),
-        persistence_directory: resolvePath(options.baseDir, config.persistence_directory),
+          [name, b.service === undefined && b.resource !== undefined && !b.resource.startsWith('file://') ? { ...b, resource: resolveConfigPath(options.baseDir, b.resource) } : b])),
+        persistence_directory: resolveConfigPath(options.baseDir, config.persistence_directory),
       },
       metrics,
       status,

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { buildFoundEvidenceReport, collectEvidence, type FoundEvidenceReport } from '../../collect/index.ts';
+import { collectorOptionsFromConfig } from '../../collect/from-config.ts';
+import type { WasmgateConfig } from '../../config/types.ts';
 import { resolve } from 'node:path';
 import type { CollectedEvidence } from '../../collect/types.ts';
 import { WasmgateError } from '../../common/error.ts';
@@ -55,27 +57,31 @@ export async function collectEvidenceReport(ref: string, opts: EvidenceCommandOp
   const maxReferrers = Number(opts.maxReferrers ?? '64');
   if (!Number.isInteger(deadlineMs) || deadlineMs <= 0) throw new WasmgateError('INVALID_ARGUMENT', `--deadline must be a positive whole number of milliseconds, got ${opts.deadline}`);
   if (!Number.isInteger(maxReferrers) || maxReferrers <= 0) throw new WasmgateError('INVALID_ARGUMENT', `--max-referrers must be a positive whole number, got ${opts.maxReferrers}`);
+  // With --config, registries are reached as `wasmgate serve` would reach them; the flags override it.
+  const loaded = opts.config !== undefined || opts.verify !== false ? await loadConfig(opts.config) : undefined;
+  const baseDir = configBaseDir(opts.config);
+  const fromConfig = opts.config !== undefined && loaded ? collectorOptionsFromConfig(loaded.config, baseDir) : undefined;
   const collected = await collectEvidence(ref, {
+    ...fromConfig,
     deadlineMs,
-    limits: { maxReferrers },
+    limits: { ...fromConfig?.limits, maxReferrers },
     registry: {
+      ...fromConfig?.registry,
       ...(opts.insecureRegistry ? { insecureHosts: opts.insecureRegistry } : {}),
       ...(opts.allowHost ? { allowedHosts: opts.allowHost } : {}),
     },
   });
   const report: EvidenceReport = { ...buildFoundEvidenceReport(collected) };
-  if (opts.verify !== false) report.verified = await verifyCollected(collected, opts);
+  if (loaded && opts.verify !== false) report.verified = await verifyCollected(collected, loaded.config, baseDir, opts.key);
   return report;
 }
 
 /** Verifies with the configured trust (plus `--key`s): the `verified` section, grouped as in the policy input. */
-async function verifyCollected(collected: CollectedEvidence, opts: EvidenceCommandOptions): Promise<VerifiedEvidence> {
-  const { config } = await loadConfig(opts.config);
-  const baseDir = configBaseDir(opts.config);
+async function verifyCollected(collected: CollectedEvidence, config: WasmgateConfig, baseDir: string, keys: string[] | undefined): Promise<VerifiedEvidence> {
   const trustConfig = { ...config.trust } as Record<string, unknown>;
-  if (opts.key && opts.key.length > 0) {
+  if (keys && keys.length > 0) {
     const existing = Array.isArray(trustConfig.keys) ? (trustConfig.keys as unknown[]) : [];
-    trustConfig.keys = [...existing, ...opts.key.map((path) => ({ path: resolve(path) }))];
+    trustConfig.keys = [...existing, ...keys.map((path) => ({ path: resolve(path) }))];
   }
   return verifyEvidence(collected, loadTrustPolicy(trustConfig, { baseDir }));
 }

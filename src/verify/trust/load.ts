@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
+import { resolveConfigPath } from '../../common/paths.ts';
 import { VerifyError } from '../error.ts';
 import { FULCIO_EXTENSION_NAMES } from '../certificate/fulcio.ts';
 import { PUBLIC_GOOD, type KeylessIdentityConfigV1, type TrustConfigV1 } from './config.ts';
@@ -41,7 +41,7 @@ function threshold(path: string, v: unknown, dflt: number): number {
  */
 export function loadTrustPolicy(config: unknown, opts: LoadTrustOptions = {}): TrustPolicy {
   const base = opts.baseDir ?? process.cwd();
-  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  const abs = (p: string): string => resolveConfigPath(base, p);
   const cfg: Record<string, unknown> = config === undefined || config === null ? {} : isRecord(config) ? config : fail('trust: must be a mapping');
   checkKnownKeys('trust', cfg, ['keys', 'keyless', 'trusted_roots', 'thresholds', 'key_thresholds']);
   const typed = cfg as TrustConfigV1;

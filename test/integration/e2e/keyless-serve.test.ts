@@ -208,6 +208,19 @@ describe.skipIf(missingOutsideCi('oras', 'wasmgate-testregistry', 'docker-regist
     expect(ssbom[0]!.errors.map((e) => e.code)).toContain('subject_mismatch');
   });
 
+  it('wasmgate evidence --config reaches registries as the config says: a host outside registries.allow is refused', async () => {
+    const narrowDir = await mkdtemp(join(dir, 'narrow-'));
+    const narrow = await writeE2eConfig({
+      dir: narrowDir,
+      registries: [docker.host],
+      trust: { keyless: KEYLESS_TRUST, trusted_roots: [ms.trustedRootPath] },
+      osvDir: await writeOsvDir(join(narrowDir, 'osv')),
+    });
+    const refused = await runWasmgate(['evidence', mods.clean!.ref, '--json', '--config', narrow]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/HOST_NOT_ALLOWED/);
+  });
+
   it('bad requests get a clear 4xx from the real pipeline, and decisions still work afterwards', async () => {
     const post = async (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<{ status: number; text: string }> => {
       const res = await fetch(`${serve.url}/v1/data/wasm/sbom`, { method: 'POST', headers, body });

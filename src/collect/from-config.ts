@@ -1,0 +1,27 @@
+import type { Logger } from '../common/logger.ts';
+import { resolveConfigPath } from '../common/paths.ts';
+import type { WasmgateConfig } from '../config/types.ts';
+import { createDockerConfigCredentials, type RegistryClientOptions } from '../registry/index.ts';
+import type { CollectorOptions } from './collect.ts';
+
+/**
+ * The collector the config file describes (`registries:` and the decision deadline): the one place
+ * `wasmgate serve`, `check` and `evidence --config` get it from, so all three reach registries alike.
+ */
+export function collectorOptionsFromConfig(config: WasmgateConfig, baseDir: string, logger?: Logger): CollectorOptions & { registry: RegistryClientOptions } {
+  const { limits, docker_config: dockerConfig } = config.registries;
+  return {
+    registry: {
+      allowedHosts: config.registries.allow,
+      insecureHosts: config.registries.insecure,
+      // null: $DOCKER_CONFIG/config.json, then ~/.docker/config.json (the client's default)
+      ...(dockerConfig !== null ? { credentials: createDockerConfigCredentials({ file: resolveConfigPath(baseDir, dockerConfig) }) } : {}),
+      requestTimeoutMs: limits.request_timeout_ms,
+      limits: { manifestBytes: limits.manifest_bytes, blobBytes: limits.blob_bytes },
+      ...(logger ? { logger } : {}),
+    },
+    limits: { maxReferrers: limits.referrers, maxEvidenceBytes: limits.attestation_bytes, concurrency: limits.concurrency, deadlineMs: config.decision.deadline_ms },
+    signatureRepositories: config.registries.signature_repositories,
+    ...(logger ? { logger } : {}),
+  };
+}
