@@ -48,6 +48,7 @@ export function verifyOne(raw: RawEvidence, module: ModuleTarget, trust: TrustPo
     certificate: null,
     key: null,
     tlog: null,
+    verified_for: [],
   };
   let candidate: Candidate;
   try {
@@ -78,6 +79,7 @@ export function verifyOne(raw: RawEvidence, module: ModuleTarget, trust: TrustPo
   }
   evidence.errors = errors;
   evidence.verified = check.ok && errors.length === 0;
+  if (evidence.verified) evidence.verified_for = check.roles;
   // An unverified predicate never reaches the policy input: a policy that forgets `verified` still cannot use it.
   if (evidence.verified && binding.predicateType !== undefined) evidence.predicate = binding.predicate;
   return { route, evidence };
