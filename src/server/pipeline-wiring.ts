@@ -1,5 +1,5 @@
 import { VulnDatabase } from '../analyse/vulns/holder.ts';
-import { createCollector } from '../collect/collect.ts';
+import { createCollector, type CollectorOptions } from '../collect/collect.ts';
 import { collectorOptionsFromConfig } from '../collect/from-config.ts';
 import { resolveConfigPath } from '../common/paths.ts';
 import { configHash } from '../decide/cache.ts';
@@ -13,6 +13,8 @@ export interface PipelineWiringOptions {
   baseDir: string;
   /** bundle source overrides by name (tests, embedding) */
   bundleSources?: BundleManagerOptions['sources'];
+  /** collector options instead of the config's `registries:` (`wasmgate evidence` flags) */
+  collectorOptions?: CollectorOptions;
 }
 
 /**
@@ -25,7 +27,7 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
   return async ({ config, metrics, status, logger }): Promise<ServiceWiring> => {
     const trust = loadTrustPolicy(config.trust, { baseDir: options.baseDir });
     const trustHash = configHash(config.trust);
-    const collector = createCollector(collectorOptionsFromConfig(config, options.baseDir, logger));
+    const collector = createCollector(options.collectorOptions ?? collectorOptionsFromConfig(config, options.baseDir, logger));
 
     const dbConfig = config.vulnerability_db;
     let vulns: VulnDatabase | null = null;
@@ -68,6 +70,10 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
       collector,
       trust: () => trust,
       bundle: (path) => bundles.activeFor(path),
+      bundleProblems: () => {
+        const refused = Object.values(bundles.status()).filter((b) => b.active_revision === undefined && b.errors !== undefined && b.errors.length > 0);
+        return refused.length === 0 ? undefined : refused.map((b) => `bundle ${b.name} was refused: ${b.errors!.map((e) => `${e.code}: ${e.message}`).join('; ')}`).join('; ');
+      },
       vulnerabilities: () => vulns?.current ?? null,
       scanOptions: { countInformational: dbConfig.count_informational },
       defaultPath: config.decision.paths[0] ?? 'wasm/sbom',

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { WasmgateError } from '../../common/error.ts';
+import { denyCauses } from '../../decide/causes.ts';
 import type { Decision } from '../../decide/types.ts';
 import { EXIT_ALLOW, EXIT_DENY, EXIT_UNDECIDED } from '../exit-codes.ts';
 import { createLocalDecider } from '../runtime.ts';
@@ -15,6 +16,8 @@ export interface CheckOptions {
  * `wasmgate check <ref>`: one decision without a server, through the same
  * pipeline and policy as `serve`. Exit 0 allow, 1 deny, 2 could not decide
  * (the decision failed closed with a reason, or the command itself failed).
+ * Under each deny reason it prints the causes found in the input document
+ * (advisories, rejected evidence with its error code and signer).
  */
 export function registerCheck(program: Command): void {
   program
@@ -56,7 +59,10 @@ export async function check(ref: string, opts: CheckOptions, write: (s: string) 
   } else {
     const subject = decision.digest ? `${ref} (${decision.digest})` : ref;
     write(`${decision.allow ? 'ALLOW' : undecided ? 'UNDECIDED (deny)' : 'DENY'}  ${subject}\n`);
-    for (const d of decision.deny) write(`  - ${d}\n`);
+    for (const d of decision.deny) {
+      write(`  - ${d}\n`);
+      for (const cause of denyCauses(d, decision.input)) write(`      ${cause}\n`);
+    }
     if (decision.revision) write(`  policy revision ${decision.revision}, decision ${decision.decision_id}\n`);
   }
   if (decision.allow) return EXIT_ALLOW;

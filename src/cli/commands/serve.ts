@@ -10,6 +10,7 @@ export interface ServeOptions {
   config?: string;
   addr?: string;
   unixSocket?: string;
+  logDecisions?: boolean;
 }
 
 /** Overrides the pipeline wiring (tests); default: the real pipeline. */
@@ -25,6 +26,7 @@ export function registerServe(program: Command): void {
     .option('-c, --config <file>', 'YAML config file (default: the embedded default config)')
     .option('-a, --addr <host:port>', 'TCP listen address, e.g. 127.0.0.1:8181 ("none" for no TCP listener)')
     .option('-u, --unix-socket <path>', 'Unix socket path (mode from listeners.unix.mode, default 0660)')
+    .option('--log-decisions', 'log every decision (OPA decision-log event: input, result, reasons) as a JSON line on stdout (decision_logs.console: true)')
     .action(async (opts: ServeOptions) => {
       await serve(opts);
     });
@@ -34,7 +36,11 @@ export function registerServe(program: Command): void {
 export async function serve(opts: ServeOptions): Promise<void> {
   const logger = createLogger();
   const { config, source } = await loadConfig(opts.config, {
-    overrides: { ...(opts.addr !== undefined ? { addr: opts.addr } : {}), ...(opts.unixSocket !== undefined ? { unixSocket: opts.unixSocket } : {}) },
+    overrides: {
+      ...(opts.addr !== undefined ? { addr: opts.addr } : {}),
+      ...(opts.unixSocket !== undefined ? { unixSocket: opts.unixSocket } : {}),
+      ...(opts.logDecisions === true ? { logDecisions: true } : {}),
+    },
   });
   logger.info({ config: source }, 'configuration loaded');
   const wire = wiringOverride ?? createPipelineWiring({ baseDir: configBaseDir(opts.config) });
