@@ -26,6 +26,9 @@ export interface PipelineWiringOptions {
 export function createPipelineWiring(options: PipelineWiringOptions): Wire {
   return async ({ config, metrics, status, logger }): Promise<ServiceWiring> => {
     const trust = loadTrustPolicy(config.trust, { baseDir: options.baseDir });
+    if (trust.unscoped.length > 0) {
+      logger.warn({ entries: trust.unscoped }, `${trust.unscoped.join(', ')}: no roles:, so each may sign SBOMs, provenance and signatures; add roles: [sbom, provenance, signature] (the ones each signer may vouch for) to narrow them`);
+    }
     const trustHash = configHash(config.trust);
     const collector = createCollector(options.collectorOptions ?? collectorOptionsFromConfig(config, options.baseDir, logger));
 
