@@ -30,14 +30,15 @@ export const MSG_SBOM = 'WASM module missing a valid CycloneDX SBOM attestation 
 export const MSG_PROVENANCE = 'WASM module missing a valid SLSA provenance attestation.';
 export const msgCritical = (n: number): string => `WASM module SBOM contains ${n} critical vulnerabilities.`;
 
-/** The seed's pipeline identities (the shipped policy data and the demo trust). */
+/** The seed's pipeline identities with their roles (the demo trust). */
 export const BUILD_REPO = 'myorg/payments-wasm';
 export const SLSA_REPO = 'slsa-framework/slsa-github-generator';
 export const KEYLESS_TRUST = [
-  { subject: `https://github.com/${BUILD_REPO}/.github/workflows/build-wasm.yml@refs/heads/main`, issuer: 'https://token.actions.githubusercontent.com' },
+  { subject: `https://github.com/${BUILD_REPO}/.github/workflows/build-wasm.yml@refs/heads/main`, issuer: 'https://token.actions.githubusercontent.com', roles: ['sbom', 'signature'] },
   {
     subject_regexp: 'https://github\\.com/slsa-framework/slsa-github-generator/\\.github/workflows/generator_(generic|container)_slsa3\\.yml@refs/tags/v[0-9]+\\.[0-9]+\\.[0-9]+',
     issuer: 'https://token.actions.githubusercontent.com',
+    roles: ['provenance'],
   },
 ];
 
