@@ -5,7 +5,8 @@ import { collectorOptionsFromConfig } from '../../collect/from-config.ts';
 import { resolve } from 'node:path';
 import { WasmgateError } from '../../common/error.ts';
 import { loadConfig } from '../../config/load.ts';
-import type { VerifiedEvidence } from '../../verify/index.ts';
+import { loadTrustPolicy, verifyEvidence, type VerifiedEvidence } from '../../verify/index.ts';
+import type { CollectedEvidence } from '../../collect/types.ts';
 import type { InputV1, VulnerabilityScan } from '../../assemble/input-v1.ts';
 import { denyCauses, describeMatch } from '../../decide/causes.ts';
 import { configBaseDir } from '../config-base.ts';
@@ -86,10 +87,24 @@ export async function collectEvidenceReport(ref: string, opts: EvidenceCommandOp
       const { signatures, sbom_attestations, provenance_attestations, other_attestations } = decision.input;
       report.verified = { signatures, sbom_attestations, provenance_attestations, other_attestations } satisfies VerifiedEvidence;
       report.vulnerability_scan = decision.input.vulnerability_scan;
+    } else {
+      // No input was assembled (e.g. no policy bundle is active): still show how each piece verifies.
+      const { config } = await loadConfig(opts.config);
+      report.verified = await verifyCollected(collected, config.trust, configBaseDir(opts.config), opts.key);
     }
     report.policy = decision.outcome;
   }
   return report;
+}
+
+/** Verifies with the configured trust (plus `--key`s), without the rest of the pipeline. */
+async function verifyCollected(collected: CollectedEvidence, trust: Record<string, unknown>, baseDir: string, keys: string[] | undefined): Promise<VerifiedEvidence> {
+  const trustConfig = { ...trust };
+  if (keys && keys.length > 0) {
+    const existing = Array.isArray(trustConfig.keys) ? (trustConfig.keys as unknown[]) : [];
+    trustConfig.keys = [...existing, ...keys.map((path) => ({ path: resolve(path) }))];
+  }
+  return verifyEvidence(collected, loadTrustPolicy(trustConfig, { baseDir }));
 }
 
 /** How `evidence` reaches registries: as `wasmgate serve` would with --config, the flags overriding it. */
@@ -131,7 +146,7 @@ function verifiedLines(v: VerifiedEvidence): string[] {
   for (const group of ['signatures', 'sbom_attestations', 'provenance_attestations', 'other_attestations'] as const) {
     for (const e of v[group]) {
       const who = e.certificate ? `${e.certificate.subject} (issuer ${e.certificate.issuer})` : e.key ? `key ${e.key.id}` : 'unknown signer';
-      const roles = e.verified ? `  for ${(e.verified_for ?? []).length > 0 ? (e.verified_for ?? []).join(', ') : 'no role'}` : '';
+      const roles = e.verified ? ` for ${(e.verified_for ?? []).length > 0 ? (e.verified_for ?? []).join(', ') : 'no role'}` : '';
       lines.push(`- ${group}: ${e.verified ? 'VERIFIED' : 'NOT VERIFIED'}${roles}  ${e.predicate_type ?? 'image signature'}`);
       lines.push(`    signer     ${who}`);
       lines.push(`    manifest   ${e.manifest_digest}${e.tlog ? `  tlog #${e.tlog.log_index} at ${e.tlog.integrated_time}` : ''}`);

@@ -120,6 +120,12 @@ describe.skipIf(missingOutsideCi('opa'))('operator flow: change trust and policy
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('no_trusted_policy: no active policy bundle answers wasm/sbom');
     expect(r.stdout).toContain('bundle mine was refused: BUNDLE_SELFTEST_FAILED: bundle mine: 1 of 6 self-test case(s) failed (operator expects unsigned modules to load: wasm/sbom/allow is false, expected true)');
+    // evidence still shows how each piece verifies, and why no policy answered
+    const ev = await runWasmgate(['evidence', ref('payments'), '--config', cfg]);
+    expect(ev.code).toBe(0);
+    expect(ev.stdout).toContain('- sbom_attestations: VERIFIED for sbom, signature  https://cyclonedx.org/bom');
+    expect(ev.stdout).toContain('policy: UNDECIDED (deny)');
+    expect(ev.stdout).toContain('bundle mine was refused: BUNDLE_SELFTEST_FAILED');
   });
 
   it('serve logs why the bundle was refused, and answers with the reason in the deny', async () => {
