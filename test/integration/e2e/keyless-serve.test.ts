@@ -2,7 +2,7 @@
  * End to end, keyless: modules pushed with real oras to real registries (wasmgate-testregistry with the OCI 1.1
  * referrers API, Debian's docker-registry without it), evidence made offline by @sigstore/mock (a test Fulcio,
  * Rekor and CT log) and attached with `oras attach`; `wasmgate serve` spawned as a process with a config file
- * written here and the shipped bundle (the seed policy's pinned identities); asked with the real OPA client
+ * written here (the seed's identities, each with its roles) and the shipped bundle; asked with the real OPA client
  * (@styra/opa) over TCP and with `curl --unix-socket`; `wasmgate check` and `wasmgate evidence` as processes.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
