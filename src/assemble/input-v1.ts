@@ -39,6 +39,8 @@ export interface Evidence {
   tlog: { log_index: number; integrated_time: string } | null;
   /** the in-toto predicate (attestations only) */
   predicate?: unknown;
+  /** how it was found: `referrers-api`, `referrers-tag`, `cosign-legacy-tag`, `oci-layout` */
+  found_via?: string;
 }
 
 export interface LayerDescriptorV1 {

@@ -239,6 +239,16 @@ export const configSchema = {
       additionalProperties: false,
     },
     plugins: { type: 'object', default: {} },
+    ui: {
+      type: 'object',
+      default: {},
+      description: 'the decision explorer at /ui/ (docs/ui.md)',
+      properties: {
+        enabled: { type: ['boolean', 'null'], default: null, description: 'true/false; unset: on when every listener is loopback or a Unix socket' },
+        max_decisions: { ...posInt, maximum: 100000, default: 200, description: 'how many recent decisions the explorer keeps in memory' },
+      },
+      additionalProperties: false,
+    },
     integrations: {
       type: 'object',
       default: {},

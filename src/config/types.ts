@@ -161,4 +161,12 @@ export interface WasmgateConfig {
   decision: DecisionConfig;
   listeners: ListenersConfig;
   integrations: IntegrationsConfig;
+  ui: UiConfig;
+}
+
+/** `ui:` the decision explorer at /ui/ */
+export interface UiConfig {
+  /** null: on when every listener is loopback or a Unix socket */
+  enabled: boolean | null;
+  max_decisions: number;
 }

@@ -1,3 +1,4 @@
+import type { RequestHandler } from 'express';
 import type { Logger } from '../common/logger.ts';
 import type { WasmgateConfig } from '../config/types.ts';
 import { createDecisionCache, withDecisionCache, type DecisionCache } from '../decide/cache.ts';
@@ -14,6 +15,7 @@ import type { Wire } from './wiring.ts';
 import type { WasmcloudIntegrationConfig } from '../config/types.ts';
 import { createGatekeeperRouter } from '../integrations/gatekeeper/index.ts';
 import { startWasmcloudPolicyService, type WasmcloudPolicyOptions } from '../integrations/wasmcloud/index.ts';
+import { createUi, DecisionRing, uiEnabled, withRecording, type Ui } from '../ui/index.ts';
 
 /** integrations.wasmcloud (snake_case) → the adapter's options; unset keys keep the adapter's defaults. */
 function toWasmcloudInput(c: WasmcloudIntegrationConfig): Partial<WasmcloudPolicyOptions> & { natsUrl: string } {
@@ -50,6 +52,8 @@ export interface RunningService {
   readonly status: StatusRegistry;
   readonly decisionLog: DecisionLogger;
   readonly cache: DecisionCache;
+  /** the decision explorer's ring of recent decisions; null when the UI is off */
+  readonly recent: DecisionRing | null;
   /** stop accepting, finish in-flight requests, flush decision logs, remove the socket */
   stop(): Promise<void>;
 }
@@ -82,21 +86,27 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const wiring = await o.wire({ config, metrics, status, logger, decisionCache: cache });
   wiring.onInvalidate?.(() => cache.invalidateAll());
   metrics.onCollect(() => metrics.cacheEntries.labels('decision').set(cache.stats().size));
-  const decider: Decider = withDeadline(withDecisionCache(wiring.decider, cache, () => wiring.versions(), config.decision.paths[0]), {
+  const decided: Decider = withDeadline(withDecisionCache(wiring.decider, cache, () => wiring.versions(), config.decision.paths[0]), {
     deadlineMs: config.decision.deadline_ms,
     logger,
   });
+  // The decision explorer (/ui/) records every decision, whatever the transport, when it is on.
+  const targets = listenTargets(config.listeners, o.env);
+  const ring = uiEnabled(config.ui.enabled, targets) ? new DecisionRing(config.ui.max_decisions) : null;
+  const decider: Decider = ring ? withRecording(decided, ring, config.decision.paths[0] ?? 'wasm/sbom') : decided;
 
   const gatekeeper = config.integrations.gatekeeper;
-  const routes = gatekeeper.enabled
+  const routes: Array<{ path: string; handler: RequestHandler }> = gatekeeper.enabled
     ? [{ path: gatekeeper.path, handler: createGatekeeperRouter(decider, { deadlineMs: gatekeeper.deadline_ms, maxKeys: gatekeeper.max_keys, concurrency: gatekeeper.concurrency, logger }) }]
     : [];
+  const ui: Ui | null = ring ? createUi({ ring, bundles: wiring.bundles, status: () => status.snapshot(), trust: config.trust }) : null;
+  if (ui) routes.push({ path: '/ui', handler: ui.router });
   const deps: ServerDeps = {
     config, decider, bundles: wiring.bundles, status, metrics, decisionLog, logger, labels, version, routes,
     cacheStats: () => ({ decision: cache.stats(), ...(wiring.cacheStats?.() ?? {}) }),
   };
   const app = createApp(deps);
-  const listeners = await startListeners(listenTargets(config.listeners, o.env), app.listener, logger);
+  const listeners = await startListeners(targets, app.listener, logger);
   // wasmCloud hosts ask over NATS; a bundle activation or DB swap re-decides what they cached.
   const wasmcloud = config.integrations.wasmcloud ? await startWasmcloudPolicyService(toWasmcloudInput(config.integrations.wasmcloud), decider, logger) : null;
   if (wasmcloud) {
@@ -111,10 +121,11 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   return {
     addresses: listeners.bound.map((b) => b.address),
     listeners: listeners.bound,
-    app, metrics, status, decisionLog, cache,
+    app, metrics, status, decisionLog, cache, recent: ring,
     stop() {
       stopping ??= (async () => {
         status.update('server', { state: 'NOT_READY', message: 'shutting down' });
+        ui?.close();
         await listeners.close(config.server.shutdown_grace_ms);
         await wasmcloud?.stop();
         await decisionLog.stop(Math.min(5000, config.server.shutdown_grace_ms));
