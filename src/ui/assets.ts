@@ -48,8 +48,8 @@ dd ul{margin:0;padding-left:1rem}
 .node,.ev{background:var(--card);border:1px solid var(--line);border-radius:.4rem;padding:.6rem .8rem;margin:.5rem 0;position:relative}
 .node::before,.ev::before{content:"";position:absolute;left:-1.2rem;top:1rem;width:1.1rem;border-top:3px solid var(--line)}
 .node.module{border-left:4px solid var(--accent)}
-.ev.good{border-left:4px solid var(--ok)}
-.ev.bad{border-left:4px solid var(--bad)}
+.ev.ev-good{border-left:4px solid var(--ok)}
+.ev.ev-bad{border-left:4px solid var(--bad)}
 .evidence{list-style:none;margin:0;padding:0}
 .group h3{margin-top:1rem}
 .sev{font-weight:600}

@@ -85,15 +85,15 @@ function evidenceCard(ev: Evidence, group: Group, i: number, one: string, module
   const signer = ev.certificate
     ? html`<dt>signer</dt><dd><span class="mono">${ev.certificate.subject}</span><div class="muted">issuer ${ev.certificate.issuer}</div></dd>`
     : ev.key ? html`<dt>key</dt><dd class="mono">${ev.key.id}</dd>` : html`<dt>signer</dt><dd class="muted">unknown (the signature did not verify far enough to say)</dd>`;
-  const mismatch = ev.errors.find((e) => e.code === 'subject_mismatch');
-  return html`<li class="ev ${ev.verified ? 'good' : 'bad'}" id="ev-${group}-${i}">
+  const mismatch = ev.errors.some((e) => e.code === 'subject_mismatch');
+  return html`<li class="ev ${ev.verified ? 'ev-good' : 'ev-bad'}" id="ev-${group}-${i}">
 <div class="ev-head"><strong>${one}</strong> ${yes(ev.verified, 'verified', 'not verified')}</div>
 <dl>${ev.predicate_type ? html`<dt>predicate</dt><dd class="mono">${ev.predicate_type}</dd>` : ''}
 <dt>format</dt><dd>${ev.format}</dd>
 <dt>found via</dt><dd>${via ? FOUND_VIA[via] ?? via : '—'}<div class="muted mono">manifest ${ev.manifest_digest}</div></dd>
 ${signer}
 <dt>transparency log</dt><dd>${ev.tlog ? html`entry ${ev.tlog.log_index}, integrated ${ev.tlog.integrated_time}` : html`<span class="muted">no entry</span>`}</dd>
-<dt>subject</dt><dd>${ev.subject_matches ? yes(true, `names this module (${shortDigest(moduleDigest)})`, '') : yes(false, '', mismatch ? mismatch.message : `does not name this module ${moduleDigest}`)}</dd></dl>
+<dt>subject</dt><dd>${ev.subject_matches ? yes(true, `names this module (${shortDigest(moduleDigest)})`, '') : yes(false, '', mismatch ? 'names another artifact (subject_mismatch below)' : 'not bound to this module')}</dd></dl>
 ${ev.errors.length > 0 ? html`<ul class="errors">${ev.errors.map((e) => html`<li><code>${e.code}</code> ${e.message}</li>`)}</ul>` : ''}</li>`;
 }
 
@@ -106,6 +106,8 @@ ${GROUPS.map(({ key, title, one }) => {
     return html`<div class="group" id="${key}"><h3>${title} <span class="count">${list.length}</span></h3>${list.length === 0 ? html`<p class="muted">nothing of this kind is attached</p>` : html`<ol class="evidence">${list.map((ev, i) => evidenceCard(ev, key, i, one, m.digest))}</ol>`}</div>`;
   })}</div></section>`;
 }
+
+const SEVERITY_RANK: Record<string, number> = { Critical: 0, High: 1, Medium: 2, Low: 3, Negligible: 4, Unknown: 5 };
 
 function severityClass(s: string): string {
   return s.toLowerCase().replace(/[^a-z]/g, '');
@@ -120,13 +122,13 @@ function vulnerabilities(input: InputV1, components: readonly Component[]): Safe
   };
   return html`<section id="vulnerabilities"><h2>Vulnerabilities <span class="count">${scan.matches.length}</span></h2>
 <p class="muted">source ${scan.source}; database ${scan.database.name}${scan.database.version ? ` ${scan.database.version}` : ''}, ${scan.database.records} records${scan.database.built ? `, built ${scan.database.built}` : ''}</p>
-${scan.matches.length === 0 ? html`<p>No known vulnerability matches the components.</p>` : html`<div class="scroll"><table><thead><tr><th>advisory</th><th>severity</th><th>package</th><th>fixed in</th><th>summary</th></tr></thead><tbody>${scan.matches.map(vrow)}</tbody></table></div>`}
+${scan.matches.length === 0 ? html`<p>No known vulnerability matches the components.</p>` : html`<div class="scroll"><table><thead><tr><th>advisory</th><th>severity</th><th>package</th><th>fixed in</th><th>summary</th></tr></thead><tbody>${[...scan.matches].sort((a, b) => (SEVERITY_RANK[a.vulnerability.severity] ?? 9) - (SEVERITY_RANK[b.vulnerability.severity] ?? 9)).map(vrow)}</tbody></table></div>`}
 ${scan.not_applicable?.length ? html`<details><summary>${scan.not_applicable.length} not applicable to wasm</summary><ul>${scan.not_applicable.map((n) => html`<li>${n.id} ${n.name}@${n.version}: ${n.reason}</li>`)}</ul></details>` : ''}
 ${scan.unmatched?.length ? html`<details><summary>${scan.unmatched.length} components not matched</summary><ul>${scan.unmatched.map((n) => html`<li>${n.name}@${n.version}: ${n.reason}</li>`)}</ul></details>` : ''}
 <details id="components"><summary>${components.length} SBOM components (from verified SBOMs)</summary><div class="scroll"><table><thead><tr><th>name</th><th>version</th><th>purl</th></tr></thead><tbody>${components.map((c) => html`<tr class="${vulnerable.has(`${c.name}@${c.version}`) ? 'vuln' : ''}"><td>${c.name}</td><td>${c.version}</td><td class="mono">${c.purl ?? '—'}</td></tr>`)}</tbody></table></div></details></section>`;
 }
 
-function binary(wasm: WasmFactsV1 | null, diffs: readonly Disagreement[]): SafeHtml {
+function binary(wasm: WasmFactsV1 | null, diffs: readonly Disagreement[], sbomCount: number): SafeHtml {
   if (!wasm) return html`<section id="binary"><h2>What the binary says</h2><p class="muted">The wasm layer was not inspected.</p></section>`;
   const p = wasm.producers;
   const list = (xs: readonly string[]): SafeHtml => (xs.length === 0 ? html`<span class="muted">none</span>` : html`<ul class="mono">${xs.map((x) => html`<li>${x}</li>`)}</ul>`);
@@ -134,7 +136,7 @@ function binary(wasm: WasmFactsV1 | null, diffs: readonly Disagreement[]): SafeH
 <dl><dt>kind</dt><dd>${wasm.kind}</dd><dt>imports</dt><dd>${list(wasm.imports)}</dd><dt>exports</dt><dd>${list(wasm.exports)}</dd>
 <dt>producers</dt><dd>${p ? html`language: ${p.language.join(', ') || '—'}<br>processed-by: ${p['processed-by'].join(', ') || '—'}<br>sdk: ${p.sdk.join(', ') || '—'}` : html`<span class="muted">no producers section</span>`}</dd>
 <dt>embedded dependencies</dt><dd>${wasm.embedded_dependencies === null ? html`<span class="muted">no cargo-auditable .dep-v0 section</span>` : html`${wasm.embedded_dependencies.length} crates`}</dd></dl>
-${diffs.length > 0 ? html`<h3 class="bad">Where the binary disagrees with its SBOM</h3><ul class="errors">${diffs.map((d) => html`<li>embeds <code>${d.name} ${d.embedded}</code>, ${d.sbom === null ? 'which the verified SBOM does not list' : html`but the verified SBOM says <code>${d.sbom}</code>`}</li>`)}</ul>` : wasm.embedded_dependencies !== null ? html`<p class="ok">The embedded dependencies agree with the verified SBOM.</p>` : ''}
+${diffs.length > 0 ? html`<h3 class="bad">Where the binary disagrees with its SBOM</h3><ul class="errors">${diffs.map((d) => html`<li>embeds <code>${d.name} ${d.embedded}</code>, ${d.sbom === null ? 'which the verified SBOM does not list' : html`but the verified SBOM says <code>${d.sbom}</code>`}</li>`)}</ul>` : wasm.embedded_dependencies === null ? '' : sbomCount === 0 ? html`<p class="bad">No verified SBOM to compare the embedded dependencies with.</p>` : html`<p class="ok">The embedded dependencies agree with the verified SBOM.</p>`}
 ${wasm.embedded_dependencies?.length ? html`<details><summary>embedded dependency list</summary><ul class="mono">${wasm.embedded_dependencies.map((d) => html`<li>${d.name} ${d.version} (${d.source})</li>`)}</ul></details>` : ''}</section>`;
 }
 
@@ -167,7 +169,7 @@ export function decisionBody(record: DecisionRecord, mode: 'served' | 'standalon
 <dl class="facts"><dt>digest</dt><dd class="mono">${record.digest ?? '—'}</dd><dt>decided</dt><dd><time datetime="${record.time}">${record.time}</time> in ${record.latency_ms.toFixed(1)} ms${record.cached ? ' (cached)' : ''}</dd><dt>policy</dt><dd>revision ${record.revision ?? '—'}, path <code>${record.path}</code></dd><dt>decision id</dt><dd class="mono">${record.decision_id}</dd></dl>
 <section id="why"><h2>Why</h2>${record.allow ? html`<p class="ok">Every rule of the policy holds: no deny reason.</p>` : html`<ol class="reasons">${record.deny.map((d) => html`<li><a href="#${reasonTarget(d)}">${d}</a>${causes(d, record, diffs)}</li>`)}${record.deny.length === 0 && undecided ? html`<li><a href="#errors">the decision failed closed</a>${causes('', record, diffs)}</li>` : ''}</ol>`}</section>
 ${record.errors.length > 0 || (input?.errors?.length ?? 0) > 0 ? html`<section id="errors"><h2>Errors (fail closed)</h2><ul class="errors">${[...record.errors, ...(input?.errors ?? [])].map((e) => html`<li><code>${e.code}</code> ${e.message}</li>`)}</ul></section>` : ''}
-${input ? html`${chain(input)}${vulnerabilities(input, components)}${binary(input.module.wasm, diffs)}
+${input ? html`${chain(input)}${vulnerabilities(input, components)}${binary(input.module.wasm, diffs, components.length)}
 <section id="input"><h2>Input document</h2><p>What the policy was evaluated on. Reproduce the decision with OPA: save it as <code>input.json</code>${mode === 'served' ? html` (<a href="/ui/decisions/${urlPart(record.decision_id)}/input.json" download="input.json">download</a>)` : ''}, then <code>opa eval --data policies/ --input input.json 'data.${opaPath}'</code>.</p><pre class="input" id="input-doc" data-copyable="input">${inputJson}</pre></section>` : html`<p class="muted">No input document was assembled: the decision failed before evidence could be collected.</p>`}`;
 }
 
