@@ -4,7 +4,8 @@ import type { WasmgateConfig } from '../config/types.ts';
 import type { Decider } from '../decide/types.ts';
 import { collectorOptionsFromConfig } from '../collect/from-config.ts';
 import { resolveConfigPath } from '../common/paths.ts';
-import { configHash } from '../decide/cache.ts';
+import { configHash, type DecisionVersions } from '../decide/cache.ts';
+import { createSharedCache } from '../cache/shared/index.ts';
 import { createPipelineDecider } from '../decide/pipeline.ts';
 import { createBundleManager, type BundleManagerOptions } from '../policy/bundles/index.ts';
 import { loadTrustPolicy } from '../verify/trust/load.ts';
@@ -94,16 +95,23 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
     await bundles.start();
     bundles.onActivate(invalidate);
     const now = (): Generation => current!;
+    const versions = (): DecisionVersions | null => {
+      const bundle = bundles.active();
+      if (!bundle) return null;
+      const g = now();
+      return { bundleRevision: bundle.revision, bundleDigest: bundle.digest, trustHash: g.trustHash, dbVersion: g.vulns?.version ?? 'none' };
+    };
+    // Fleet mode: digest-pinned decisions shared with the other sidecars through Redis.
+    const shared = config.cache.shared
+      ? createSharedCache(config.cache.shared, { logger, metrics, status, resolvePath: (p) => resolveConfigPath(options.baseDir, p) })
+      : null;
+    const local: Decider = { decide: (req, signal) => now().decider.decide(req, signal) };
 
     return {
-      decider: { decide: (req, signal) => now().decider.decide(req, signal) },
+      decider: shared ? shared.wrap(local, versions, config.decision.paths[0] ?? 'wasm/sbom') : local,
       bundles,
-      versions() {
-        const bundle = bundles.active();
-        if (!bundle) return null;
-        const g = now();
-        return { bundleRevision: bundle.revision, bundleDigest: bundle.digest, trustHash: g.trustHash, dbVersion: g.vulns?.version ?? 'none' };
-      },
+      versions,
+      ...(shared ? { cacheStats: () => ({ shared: shared.stats() }) } : {}),
       onInvalidate: (hook) => hooks.push(hook),
       async reconfigure(next) {
         const prev = now();
@@ -133,6 +141,7 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
         await bundles.stop();
         await g.vulns?.stop();
         await g.collector.close();
+        await shared?.close();
       },
     };
   };
