@@ -165,22 +165,22 @@ export interface WasmgateConfig {
   cache: { shared: SharedCacheConfig | null };
 }
 
-/** `cache.shared`: fleet mode on Redis/Valkey (deploy/fleet/README.md) */
+/** `cache.shared` as written: fleet mode on Redis/Valkey (deploy/fleet/README.md); defaults: SHARED_CACHE_DEFAULTS */
 export interface SharedCacheConfig {
   url: string;
   username?: string;
   password?: string;
   password_file?: string;
   tls?: { ca_cert?: string; server_name?: string };
-  key_prefix: string;
-  ttl_seconds: number;
-  decisions: boolean;
+  key_prefix?: string;
+  ttl_seconds?: number;
+  decisions?: boolean;
   integrity_key_file?: string;
-  lock_ms: number;
-  wait_ms: number;
-  connect_timeout_ms: number;
-  command_timeout_ms: number;
-  max_backoff_ms: number;
+  lock_ms?: number;
+  wait_ms?: number;
+  connect_timeout_ms?: number;
+  command_timeout_ms?: number;
+  max_backoff_ms?: number;
 }
 
 /** `ui:` the decision explorer at /ui/ */

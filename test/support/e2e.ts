@@ -164,6 +164,8 @@ export async function buildPinnedBundle(dir: string, pins: { sbomKeys: string[];
 
 export interface RunningServe {
   url: string;
+  /** the wasmgate process */
+  pid: number;
   socket: string;
   output(): string;
   /** SIGTERM, then waits for the exit code */
@@ -191,6 +193,7 @@ export async function startServe(configPath: string, socket: string, port: numbe
   }
   return {
     url,
+    pid: child.pid ?? 0,
     socket,
     output: () => out,
     stop: async () => {

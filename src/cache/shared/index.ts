@@ -7,6 +7,7 @@ import type { Decider } from '../../decide/types.ts';
 import type { Metrics } from '../../status/metrics.ts';
 import type { StatusRegistry } from '../../status/registry.ts';
 import { withSharedDecisions } from './decisions.ts';
+import { withSharedDefaults } from './config.ts';
 import { createRedisStore, redactUrl } from './redis-store.ts';
 import type { SharedStore } from './store.ts';
 
@@ -26,7 +27,8 @@ export interface SharedCache {
  * Fleet mode (`cache.shared`): sidecars share decisions through Redis. Reports its state as the `shared_cache`
  * component (OK connected, WARN deciding locally) and in Prometheus (operations by result, latency).
  */
-export function createSharedCache(c: SharedCacheConfig, deps: { logger: Logger; metrics: Metrics; status: StatusRegistry; resolvePath: (p: string) => string }): SharedCache {
+export function createSharedCache(written: SharedCacheConfig, deps: { logger: Logger; metrics: Metrics; status: StatusRegistry; resolvePath: (p: string) => string }): SharedCache {
+  const c = withSharedDefaults(written);
   const ops = new Counter({ name: 'wasmgate_shared_cache_operations_total', help: 'Shared cache operations by operation and result (hit, miss, ok, acquired, busy, error, unavailable).', labelNames: ['op', 'result'], registers: [deps.metrics.registry] });
   const latency = new Histogram({ name: 'wasmgate_shared_cache_operation_duration_seconds', help: 'Latency of shared cache operations.', labelNames: ['op'], buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25], registers: [deps.metrics.registry] });
   const outcomes = new Counter({ name: 'wasmgate_shared_cache_decisions_total', help: 'Digest-pinned decisions by how the shared cache served them (hit, computed, waited_then_computed, invalid).', labelNames: ['outcome'], registers: [deps.metrics.registry] });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../../common/logger.ts';
-import type { SharedCacheConfig } from '../../config/types.ts';
+import type { ResolvedSharedCacheConfig as SharedCacheConfig } from './config.ts';
 import type { SharedLock, SharedStore, SharedStoreState } from './store.ts';
 
 export interface RedisStoreHooks {
