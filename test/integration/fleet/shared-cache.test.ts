@@ -94,7 +94,7 @@ describe('fleet mode: sidecars share decisions through Redis', () => {
     generator = await ms.issue(githubClaims(SLSA_REPO, 'generator_generic_slsa3.yml', 'refs/tags/v2.1.0'));
     osv = await writeOsvDir(join(dir, 'osv'));
     for (const name of ['a', 'b', 'c', 'd', 'e']) mods[name] = await publish(`fleet-${name}`, name === 'b' ? VULNERABLE_DEPS : CLEAN_DEPS);
-    await Promise.all(['s1', 's2', 's3'].map((n) => sidecar(n, { redisUrl: redis.url })));
+    for (const n of ['s1', 's2', 's3']) await sidecar(n, { redisUrl: redis.url });
     await until(async () => (await Promise.all(sidecars.map(sharedState))).every((s) => s.state === 'OK'), 'every sidecar connected to Redis');
   }, 180_000);
 
