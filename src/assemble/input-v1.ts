@@ -46,6 +46,8 @@ export interface Evidence {
   verified_for?: string[];
   /** the in-toto predicate (attestations only) */
   predicate?: unknown;
+  /** how it was found: `referrers-api`, `referrers-tag`, `cosign-legacy-tag`, `oci-layout` */
+  found_via?: string;
 }
 
 export interface LayerDescriptorV1 {

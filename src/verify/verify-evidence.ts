@@ -44,6 +44,7 @@ export function verifyOne(raw: RawEvidence, module: ModuleTarget, trust: TrustPo
     errors: [],
     format: raw.kind === 'sigstore-bundle' ? 'sigstore-bundle' : 'cosign-legacy',
     manifest_digest: raw.manifestDigest,
+    found_via: raw.discoveredVia,
     subject_matches: false,
     certificate: null,
     key: null,

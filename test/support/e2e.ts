@@ -149,6 +149,8 @@ export async function writeE2eConfig(o: E2eConfigOptions): Promise<string> {
 
 export interface RunningServe {
   url: string;
+  /** the wasmgate process */
+  pid: number;
   socket: string;
   output(): string;
   /** SIGTERM, then waits for the exit code */
@@ -176,6 +178,7 @@ export async function startServe(configPath: string, socket: string, port: numbe
   }
   return {
     url,
+    pid: child.pid ?? 0,
     socket,
     output: () => out,
     stop: async () => {

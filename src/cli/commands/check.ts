@@ -4,12 +4,15 @@ import { denyCauses } from '../../decide/causes.ts';
 import type { Decision } from '../../decide/types.ts';
 import { EXIT_ALLOW, EXIT_DENY, EXIT_UNDECIDED } from '../exit-codes.ts';
 import { createLocalDecider } from '../runtime.ts';
+import { writeFile } from 'node:fs/promises';
+import { standaloneReport, toRecord } from '../../ui/index.ts';
 
 export interface CheckOptions {
   config?: string;
   json?: boolean;
   deadline?: string;
   path?: string;
+  html?: string;
 }
 
 /**
@@ -28,6 +31,7 @@ export function registerCheck(program: Command): void {
     .option('--json', 'print the OPA-shaped answer {"result":{allow,deny,digest},"decision_id"}')
     .option('--deadline <ms>', 'time budget for the decision (default: decision.deadline_ms)')
     .option('--path <path>', 'policy path to ask (default: the first decision path, wasm/sbom)')
+    .option('--html <file>', 'also write the decision explorer\'s view of this decision as one self-contained HTML file')
     .action(async (ref: string, opts: CheckOptions) => {
       process.exitCode = await check(ref, opts, (s) => process.stdout.write(s));
     });
@@ -43,6 +47,7 @@ export async function check(ref: string, opts: CheckOptions, write: (s: string) 
   }
   const local = await createLocalDecider(opts.config);
   let decision: Decision;
+  const t0 = performance.now();
   try {
     decision = await local.decider.decide({
       ref,
@@ -52,6 +57,10 @@ export async function check(ref: string, opts: CheckOptions, write: (s: string) 
     });
   } finally {
     await local.close();
+  }
+  if (opts.html !== undefined) {
+    const record = toRecord({ ref, ...(opts.path !== undefined ? { path: opts.path } : {}) }, decision, performance.now() - t0, new Date(), local.config.decision.paths[0] ?? 'wasm/sbom');
+    await writeFile(opts.html, standaloneReport(record));
   }
   const undecided = decision.errors.length > 0;
   if (opts.json) {
