@@ -9,6 +9,7 @@ import { createStatusRegistry, type StatusRegistry } from '../status/registry.ts
 import { createApp, type WasmgateApp } from './app.ts';
 import { startListeners, type BoundListener } from './transports/listeners.ts';
 import { listenTargets } from './transports/targets.ts';
+import { canonicalConfiguredPath } from './opa-api/data-path.ts';
 import type { ServerDeps } from './types.ts';
 import type { Wire } from './wiring.ts';
 import type { WasmcloudIntegrationConfig } from '../config/types.ts';
@@ -27,7 +28,7 @@ function toWasmcloudInput(c: WasmcloudIntegrationConfig): Partial<WasmcloudPolic
     ...(c.recheck_deadline_ms !== undefined && { recheckDeadlineMs: c.recheck_deadline_ms }),
     ...(c.max_cached_requests !== undefined && { maxCachedRequests: c.max_cached_requests }),
     ...(c.queue_group !== undefined && { queueGroup: c.queue_group }),
-    ...(c.path !== undefined && { path: c.path }),
+    ...(c.path !== undefined && { path: canonicalConfiguredPath(c.path) }),
   };
 }
 
@@ -82,14 +83,14 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const wiring = await o.wire({ config, metrics, status, logger, decisionCache: cache });
   wiring.onInvalidate?.(() => cache.invalidateAll());
   metrics.onCollect(() => metrics.cacheEntries.labels('decision').set(cache.stats().size));
-  const decider: Decider = withDeadline(withDecisionCache(wiring.decider, cache, () => wiring.versions(), config.decision.paths[0]), {
+  const decider: Decider = withDeadline(withDecisionCache(wiring.decider, cache, () => wiring.versions(), config.decision.paths[0] === undefined ? undefined : canonicalConfiguredPath(config.decision.paths[0])), {
     deadlineMs: config.decision.deadline_ms,
     logger,
   });
 
   const gatekeeper = config.integrations.gatekeeper;
   const routes = gatekeeper.enabled
-    ? [{ path: gatekeeper.path, handler: createGatekeeperRouter(decider, { deadlineMs: gatekeeper.deadline_ms, maxKeys: gatekeeper.max_keys, concurrency: gatekeeper.concurrency, logger }) }]
+    ? [{ path: gatekeeper.path, handler: createGatekeeperRouter(decider, { ...(config.decision.paths[0] !== undefined && { path: canonicalConfiguredPath(config.decision.paths[0]) }), deadlineMs: gatekeeper.deadline_ms, maxKeys: gatekeeper.max_keys, concurrency: gatekeeper.concurrency, logger }) }]
     : [];
   const deps: ServerDeps = {
     config, decider, bundles: wiring.bundles, status, metrics, decisionLog, logger, labels, version, routes,

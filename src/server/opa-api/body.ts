@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { gunzip } from 'node:zlib';
-import { parse as parseYaml } from 'yaml';
+import { Lexer, parse as parseYaml } from 'yaml';
 import { ApiError } from './errors.ts';
 
 export interface BodyLimits {
@@ -99,14 +99,56 @@ function valueDepthExceeds(v: unknown, limit: number, depth = 0): boolean {
 }
 
 /**
+ * An upper bound of the nesting depth of YAML text, from the lexer's tokens (a lazy,
+ * linear scan that stops once past `limit`): flow collections (`[`, `{`) count one
+ * level each; block collections one level per open indentation and per `-`/`?`
+ * indicator on a line (`- - - x` nests). The parser builds its tree recursively and
+ * takes seconds on a deep document, so this runs before it.
+ */
+export function yamlDepthExceeds(text: string, limit: number): boolean {
+  let flow = 0;
+  const indents: number[] = [];
+  let lineStart = true;
+  let indent = 0;
+  let indicators = 0;
+  for (const tok of new Lexer().lex(text)) {
+    if (tok === '\n' || tok === '\r\n') {
+      lineStart = true;
+      indent = 0;
+      indicators = 0;
+      continue;
+    }
+    if (lineStart && flow === 0 && /^[ \t]+$/.test(tok)) {
+      indent = tok.length;
+      continue;
+    }
+    if (lineStart) {
+      lineStart = false;
+      if (flow === 0) {
+        while (indents.length > 0 && indents[indents.length - 1]! >= indent) indents.pop();
+        indents.push(indent);
+      }
+    }
+    if (tok === '[' || tok === '{') flow++;
+    else if (tok === ']' || tok === '}') flow = Math.max(0, flow - 1);
+    else if (tok === '-' || tok === '?') indicators++;
+    else continue;
+    if (flow + indents.length + indicators > limit) return true;
+  }
+  return false;
+}
+
+/**
  * Parses a request document: JSON, or YAML when the content type says so.
  * `what` prefixes OPA's message ("body contains malformed input document", …).
  */
 export function parseDocument(raw: Buffer | string, limits: Pick<BodyLimits, 'maxDepth'>, what: string, contentType?: string): unknown {
   if (contentType !== undefined && contentType.includes('yaml')) {
+    const text = raw.toString();
+    if (yamlDepthExceeds(text, limits.maxDepth)) throw depthError(limits.maxDepth);
     let v: unknown;
     try {
-      v = parseYaml(raw.toString(), { maxAliasCount: 100 });
+      v = parseYaml(text, { maxAliasCount: 100 });
     } catch (err) {
       throw new ApiError(400, 'invalid_parameter', `${what}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
     }
