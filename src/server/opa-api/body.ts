@@ -101,39 +101,40 @@ function valueDepthExceeds(v: unknown, limit: number, depth = 0): boolean {
 /**
  * An upper bound of the nesting depth of YAML text, from the lexer's tokens (a lazy,
  * linear scan that stops once past `limit`): flow collections (`[`, `{`) count one
- * level each; block collections one level per open indentation and per `-`/`?`
- * indicator on a line (`- - - x` nests). The parser builds its tree recursively and
+ * level each; block collections one level per open indentation column, a `-`/`?`
+ * indicator opening a deeper column (`- - - x` nests). The parser builds its tree recursively and
  * takes seconds on a deep document, so this runs before it.
  */
 export function yamlDepthExceeds(text: string, limit: number): boolean {
   let flow = 0;
-  const indents: number[] = [];
+  // columns of the open block nodes: each line's indentation, and the column after each `-`/`?` indicator
+  const open: number[] = [];
   let lineStart = true;
-  let indent = 0;
-  let indicators = 0;
+  let col = 0;
   for (const tok of new Lexer().lex(text)) {
     if (tok === '\n' || tok === '\r\n') {
       lineStart = true;
-      indent = 0;
-      indicators = 0;
+      col = 0;
       continue;
     }
-    if (lineStart && flow === 0 && /^[ \t]+$/.test(tok)) {
-      indent = tok.length;
+    // the lexer's own markers (document, scalar, flow end…) are not source text
+    if (tok.length === 1 && tok.charCodeAt(0) < 0x20 && tok !== '\t') continue;
+    if (lineStart && /^[ \t]+$/.test(tok)) {
+      col += tok.length;
       continue;
     }
     if (lineStart) {
       lineStart = false;
       if (flow === 0) {
-        while (indents.length > 0 && indents[indents.length - 1]! >= indent) indents.pop();
-        indents.push(indent);
+        while (open.length > 0 && open[open.length - 1]! >= col) open.pop();
+        open.push(col);
       }
     }
     if (tok === '[' || tok === '{') flow++;
     else if (tok === ']' || tok === '}') flow = Math.max(0, flow - 1);
-    else if (tok === '-' || tok === '?') indicators++;
-    else continue;
-    if (flow + indents.length + indicators > limit) return true;
+    else if ((tok === '-' || tok === '?') && flow === 0) open.push(col + 1);
+    col += tok.length;
+    if (flow + open.length > limit) return true;
   }
   return false;
 }
