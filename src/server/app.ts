@@ -105,7 +105,12 @@ export function createApp(deps: ServerDeps): WasmgateApp {
 
   for (const r of deps.routes ?? []) app.use(r.path, r.handler);
   // OPA's routes answer GET only (Express would also answer HEAD on a GET route)
-  app.head(['/', '/v1/data', '/v1/data/{*path}', '/v0/data', '/v0/data/{*path}', '/health', '/health/{*path}', '/v1/status', '/v1/config'], refuse('head', 'GET, POST'));
+  // OPA's routes do not answer HEAD (Express would on a GET route): 405 with an empty body, as OPA's router
+  app.head(['/', '/v1/data', '/v1/data/{*path}', '/v0/data', '/v0/data/{*path}', '/health', '/health/{*path}', '/v1/status', '/v1/config'], wrap('head', (_req, res) => {
+    res.statusCode = 405;
+    res.end();
+    return 405;
+  }));
   app.post(['/v1/data', '/v1/data/{*path}'], v1Post);
   app.get(['/v1/data', '/v1/data/{*path}'], v1Get);
   app.all(['/v1/data', '/v1/data/{*path}'], refuse('v1/data', 'GET, POST'));

@@ -4,11 +4,10 @@ import type { Decision } from '../../decide/types.ts';
 import type { DecisionLogRecord } from '../../logs/event.ts';
 import type { ServerDeps } from '../types.ts';
 import { readBody, parseDocument, type BodyLimits } from './body.ts';
-import type { ErrorEntry } from '../../assemble/input-v1.ts';
 import type { EvaluationResult } from '../../policy/engine/types.ts';
 import { canonicalConfiguredPath, type CanonicalPath } from './data-path.ts';
 import { createDecisionPathTable, type DecisionTarget } from './decision-paths.ts';
-import { toDecisionInput, type DecisionInput } from './decision-input.ts';
+import { evidencelessInput, MODULE_REF_MISSING, toDecisionInput } from './decision-input.ts';
 import { ApiError, badRequest } from './errors.ts';
 import { flag, sendJson } from './json.ts';
 import { createRefCheck } from './ref-check.ts';
@@ -83,12 +82,6 @@ export function createDataApi(deps: ServerDeps): DataApi {
     decisionLog.log(rec);
   };
 
-  // The input a decision-path evaluation sees when wasmgate assembled no evidence (no module.ref, or a fail-closed decision).
-  const evidenceless = (errors: readonly ErrorEntry[], request: DecisionInput['request']): Record<string, unknown> => ({
-    ...(request !== undefined ? { request } : {}),
-    errors: [...errors],
-  });
-
   // The fail-closed answer of a configured decision path (the policy is missing or its evaluation failed).
   const failClosedResult = (target: DecisionTarget, deny: readonly string[], digest: string | null, verdict: boolean): unknown => {
     if (target.kind === 'allow') return false;
@@ -114,9 +107,9 @@ export function createDataApi(deps: ServerDeps): DataApi {
       if (problem !== null) throw badRequest(problem.message);
       decision = await decider.decide({ ref: di.ref, request: di.request, path: target.base });
       (decision.errors.length > 0 ? outcome.error : decision.allow ? outcome.allow : outcome.deny).inc();
-      evalInput = decision.input ?? evidenceless(decision.errors, di.request);
+      evalInput = decision.input ?? evidencelessInput(decision.errors, di.request);
     } else {
-      evalInput = evidenceless([{ code: 'module_ref_missing', message: 'the input names no module (input.module.ref): wasmgate assembled no evidence; send {"input":{"module":{"ref":"registry/repo@sha256:…"}}}' }], di.request);
+      evalInput = evidencelessInput([MODULE_REF_MISSING], di.request);
     }
     const isDecisionPath = target.kind === 'document' || target.kind === 'allow' || target.kind === 'deny';
     const decisionAllow = decision !== null && decision.allow && decision.errors.length === 0;

@@ -1,4 +1,4 @@
-import type { RequestV1 } from '../../assemble/input-v1.ts';
+import type { ErrorEntry, RequestV1 } from '../../assemble/input-v1.ts';
 import { badRequest } from './errors.ts';
 
 /** Fields of the input document wasmgate assembles itself for a decision path. */
@@ -44,4 +44,18 @@ export function toDecisionInput(input: unknown, hasInput: boolean, path: string)
   if (module === undefined || module.ref === undefined) return { ref: null, request: request as Partial<RequestV1> | undefined };
   if (typeof module.ref !== 'string' || module.ref.length === 0) throw badRequest(`input.module.ref must be a non-empty string naming the module, e.g. "registry/repo@sha256:…"`);
   return { ref: module.ref, request: request as Partial<RequestV1> | undefined };
+}
+
+/** The error entry of a decision asked without input.module.ref (the policy denies on input.errors). */
+export const MODULE_REF_MISSING: ErrorEntry = {
+  code: 'module_ref_missing',
+  message: 'the input names no module (input.module.ref): wasmgate assembled no evidence; send {"input":{"module":{"ref":"registry/repo@sha256:…"}}}',
+};
+
+/**
+ * The input the policy sees when wasmgate assembled no evidence (no module.ref, or a
+ * fail-closed decision): the caller's `request` and the errors saying why.
+ */
+export function evidencelessInput(errors: readonly ErrorEntry[], request: DecisionInput['request']): Record<string, unknown> {
+  return { ...(request !== undefined ? { request } : {}), errors: [...errors] };
 }
