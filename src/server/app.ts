@@ -40,14 +40,15 @@ export function createApp(deps: ServerDeps): WasmgateApp {
   const observe = createObserver(deps.metrics.httpRequestDuration);
   const publicConfig = publicConfigOf(deps);
 
-  const fail = (res: ServerResponse, err: unknown, pretty: boolean): number => {
+  const fail = (res: ServerResponse, err: unknown, _pretty: boolean): number => {
     const e: ApiError = toApiError(err);
     if (e.status >= 500) deps.logger.error({ err: e.cause ?? e }, 'request failed');
     if (res.headersSent) {
       res.destroy();
       return e.status;
     }
-    sendJson(res, e.status, e.toErrorV1(), pretty, e.headers);
+    // OPA writes its error bodies indented (server/writer.Error), whatever ?pretty says
+    sendJson(res, e.status, e.toErrorV1(), true, e.headers);
     return e.status;
   };
 

@@ -262,7 +262,7 @@ export function createDataApi(deps: ServerDeps): DataApi {
       const hasInput = raw.length > 0;
       const input = hasInput ? parseDocument(raw, limits, 'unexpected parse error for input', req.headers['content-type']) : undefined;
       const ev = await run(req, path, input, hasInput, t0);
-      if (!ev.defined) throw new ApiError(404, 'undefined_document', `document undefined: data.${path.replaceAll('/', '.')}`);
+      if (!ev.defined) throw new ApiError(404, 'undefined_document', `document missing: data.${path.replaceAll('/', '.')}`);
       sendJson(res, 200, ev.result, flag(query, 'pretty'), undefined, compress);
       return 200;
     },
@@ -272,7 +272,7 @@ export function createDataApi(deps: ServerDeps): DataApi {
       const hasInput = raw.length > 0;
       const input = hasInput ? parseDocument(raw, limits, 'unexpected parse error for input', req.headers['content-type']) : undefined;
       const ev = await run(req, defaultPath, input, hasInput, t0);
-      if (!ev.defined) throw new ApiError(404, 'undefined_document', `document undefined: ${defaultDotted}`);
+      if (!ev.defined) throw new ApiError(404, 'undefined_document', `document missing: ${defaultDotted}`);
       sendJson(res, 200, ev.result, flag(query, 'pretty'), undefined, compress);
       return 200;
     },

@@ -213,7 +213,7 @@ describe('POST / and /v0/data', () => {
     expect((await post('/v0/data/test/echo', { raw: true })).json).toEqual({ raw: true });
     const r = await post('/v0/data/missing', {});
     expect(r.status).toBe(404);
-    expect(r.json).toEqual({ code: 'undefined_document', message: 'document undefined: data.missing' });
+    expect(r.json).toEqual({ code: 'undefined_document', message: 'document missing: data.missing' });
   });
   it('reports a malformed body as OPA does for unwrapped input', async () => {
     const r = await post('/', '{');
