@@ -296,3 +296,22 @@ describe('other rules under a decision path', () => {
     }
   });
 });
+
+describe('POST / when default_decision is a decision path (issue 14 item 2)', () => {
+  it('answers {} as OPA: the policy runs on no evidence; caller evidence is refused', async () => {
+    const own = await startTestService({ decider: createFakeDecider(), bundle: withSbomPackage(createFakeBundle()), yaml: 'default_decision: /wasm/sbom/allow\nregistries: {allow: [reg.example]}\n' });
+    try {
+      const ask = async (body: string): Promise<{ status: number; text: string }> => {
+        const res = await fetch(`${own.url}/`, { method: 'POST', body });
+        return { status: res.status, text: await res.text() };
+      };
+      expect(await ask('{}')).toEqual({ status: 200, text: 'false\n' });
+      expect(await ask(JSON.stringify({ module: { ref: REF } }))).toEqual({ status: 200, text: 'true\n' });
+      const forged = await ask(JSON.stringify({ module: { ref: REF }, sbom_attestations: [] }));
+      expect(forged.status).toBe(400);
+      expect(forged.text).toContain('input.sbom_attestations');
+    } finally {
+      await own.stop();
+    }
+  });
+});
