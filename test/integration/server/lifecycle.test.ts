@@ -87,7 +87,7 @@ describe('graceful shutdown', () => {
       env: {},
       wire: async () => ({ decider: createFakeDecider({ delayMs: 300 }), bundles: { active: () => null }, versions: () => null }),
     });
-    const inflight = unixPost(sock, '/v1/data/wasm/sbom', { input: { module: { ref: `r.example/app@${D}` } } });
+    const inflight = unixPost(sock, '/v1/data/wasm/sbom?verdict', { input: { module: { ref: `r.example/app@${D}` } } });
     await new Promise((r) => setTimeout(r, 50));
     const stopped = svc.stop();
     await new Promise((r) => setTimeout(r, 20));
