@@ -4,7 +4,7 @@ import type { Decision } from '../../decide/types.ts';
 import type { DecisionLogRecord } from '../../logs/event.ts';
 import type { ServerDeps } from '../types.ts';
 import { readBody, parseDocument, type BodyLimits } from './body.ts';
-import type { EvaluationResult } from '../../policy/engine/types.ts';
+import type { EvaluationResult, LoadedBundle } from '../../policy/engine/types.ts';
 import { canonicalConfiguredPath, type CanonicalPath } from './data-path.ts';
 import { createDecisionPathTable, type DecisionTarget } from './decision-paths.ts';
 import { evidencelessInput, MODULE_REF_MISSING, toDecisionInput } from './decision-input.ts';
@@ -82,6 +82,21 @@ export function createDataApi(deps: ServerDeps): DataApi {
     decisionLog.log(rec);
   };
 
+  // A cached decision keeps its assembled input (the same object on every hit): the documents evaluated on it are
+  // kept beside it, per bundle and path, so a warm ask of the package document does not evaluate it again.
+  const evaluatedOn = new WeakMap<object, Map<string, EvaluationResult>>();
+  const evaluateOn = (bundle: LoadedBundle, path: string, input: unknown, assembled: object | null): EvaluationResult => {
+    if (assembled === null) return bundle.evaluate(path, input);
+    const key = `${bundle.digest}\u0000${bundle.revision}\u0000${path}`;
+    let byPath = evaluatedOn.get(assembled);
+    const hit = byPath?.get(key);
+    if (hit !== undefined) return hit;
+    const r = bundle.evaluate(path, input);
+    if (byPath === undefined) evaluatedOn.set(assembled, (byPath = new Map()));
+    if (byPath.size < 16) byPath.set(key, r);
+    return r;
+  };
+
   // The fail-closed answer of a configured decision path (the policy is missing or its evaluation failed).
   const failClosedResult = (target: DecisionTarget, deny: readonly string[], digest: string | null, verdict: boolean): unknown => {
     if (target.kind === 'allow') return false;
@@ -125,7 +140,7 @@ export function createDataApi(deps: ServerDeps): DataApi {
       let failed: unknown;
       if (bundle !== null) {
         try {
-          r = bundle.evaluate(path, evalInput);
+          r = evaluateOn(bundle, path, evalInput, decision?.input ?? null);
         } catch (err) {
           failed = err;
         }
