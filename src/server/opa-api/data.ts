@@ -97,6 +97,14 @@ export function createDataApi(deps: ServerDeps): DataApi {
     return r;
   };
 
+  // A document above a decision path whose decision did not allow: the decision path's `allow` inside it is false too.
+  const withoutAllow = (doc: unknown, rel: readonly string[]): unknown => {
+    if (!isObject(doc)) return doc;
+    if (rel.length === 0) return doc.allow === true ? { ...doc, allow: false } : doc;
+    const [head, ...rest] = rel as [string, ...string[]];
+    return head in doc ? { ...doc, [head]: withoutAllow(doc[head], rest) } : doc;
+  };
+
   // The fail-closed answer of a configured decision path (the policy is missing or its evaluation failed).
   const failClosedResult = (target: DecisionTarget, deny: readonly string[], digest: string | null, verdict: boolean): unknown => {
     if (target.kind === 'allow') return false;
@@ -151,7 +159,7 @@ export function createDataApi(deps: ServerDeps): DataApi {
           : failed !== undefined ? `internal_error: evaluating ${path} failed: ${failed instanceof Error ? failed.message : String(failed)}` : `no_trusted_policy: the active bundle ${bundle.name} (revision ${bundle.revision}) does not define ${path}`;
         const deny = decision !== null && decision.input === null ? decision.deny : [reason];
         result = failClosedResult(target, deny, decision?.digest ?? null, verdict);
-        error = { code: 'no_trusted_policy', message: deny.join('; ') };
+        error = { code: failed !== undefined && bundle !== null ? 'internal_error' : 'no_trusted_policy', message: deny.join('; ') };
         outcome.error.inc();
       } else if (failed !== undefined) {
         throw failed;
@@ -162,6 +170,7 @@ export function createDataApi(deps: ServerDeps): DataApi {
         // fail closed whatever the policy says: an allow needs a decision without errors
         if (target.kind === 'allow') result = result === true && decisionAllow;
         if (target.kind === 'document' && isObject(result) && result.allow === true && !decisionAllow) result = { ...result, allow: false };
+        if (target.kind === 'ancestor' && !decisionAllow) result = withoutAllow(result, target.base.split('/').slice(path === '' ? 0 : path.split('/').length));
         if (target.kind === 'document' && verdict) {
           const deny = isObject(result) && Array.isArray(result.deny) ? result.deny : [];
           result = { allow: isObject(result) && result.allow === true && decisionAllow, deny, digest: null };

@@ -315,3 +315,26 @@ describe('POST / when default_decision is a decision path (issue 14 item 2)', ()
     }
   });
 });
+
+describe('a policy that allows whatever the evidence (fail closed around it)', () => {
+  it('never answers allow for a decision with errors, at the decision path, its rules or above it', async () => {
+    const own = await startTestService({
+      decider: createFakeDecider({ fail: () => new WasmgateError('REGISTRY_UNREACHABLE', 'connection refused') }),
+      bundle: createFakeBundle({ wasm: { sbom: { allow: true, deny: [] } } }),
+      yaml: 'registries: {allow: [reg.example]}\n',
+    });
+    try {
+      const ask = async (path: string): Promise<unknown> => {
+        const res = await fetch(`${own.url}${path}`, { method: 'POST', body: JSON.stringify({ input: { module: { ref: REF } } }) });
+        return ((await res.json()) as { result?: unknown }).result;
+      };
+      expect(await ask('/v1/data/wasm/sbom/allow')).toBe(false);
+      expect(await ask('/v1/data/wasm/sbom')).toMatchObject({ allow: false });
+      expect(await ask('/v1/data/wasm/sbom?verdict')).toMatchObject({ allow: false, deny: ['registry_unreachable: connection refused'] });
+      expect(await ask('/v1/data/wasm')).toMatchObject({ sbom: { allow: false } });
+      expect(await ask('/v1/data')).toMatchObject({ wasm: { sbom: { allow: false } } });
+    } finally {
+      await own.stop();
+    }
+  });
+});
