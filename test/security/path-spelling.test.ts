@@ -167,8 +167,14 @@ describe('path spelling cannot smuggle caller evidence into a decision (issue 21
   });
 
   it('the module decided on the real path is denied for its critical vulnerability (wasmgate\'s evidence)', async () => {
-    const [a] = await ask({ port }, 'POST', '/v1/data/wasm/sbom?verdict', JSON.stringify({ input: { module: { ref: VULNERABLE } } }));
-    const r = (JSON.parse(a!.body) as { result: { allow: boolean; deny: string[] } }).result;
+    // a first (cold) decision on a busy machine may overrun the 900 ms deadline: a fail-closed deny; ask again
+    let r: { allow: boolean; deny: string[] } = { allow: false, deny: [] };
+    for (let i = 0; i < 30; i++) {
+      const [a] = await ask({ port }, 'POST', '/v1/data/wasm/sbom?verdict', JSON.stringify({ input: { module: { ref: VULNERABLE } } }));
+      r = (JSON.parse(a!.body) as { result: { allow: boolean; deny: string[] } }).result;
+      if (!r.deny.join('\n').includes('timeout: no decision')) break;
+      await new Promise((done) => setTimeout(done, 500));
+    }
     expect(r.allow).toBe(false);
     expect(r.deny.join('\n')).toContain('critical vulnerabilities');
   });

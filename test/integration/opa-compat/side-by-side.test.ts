@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,9 @@ import { freePort } from '../server/helpers.ts';
 
 const MODULES = ['payments', 'vulnerable', 'unsigned', 'spoofed'] as const;
 type Mod = (typeof MODULES)[number];
-const refOf = (m: Mod): string => `oci:demo/store:${m}`;
+// digest-pinned, so that wasmgate caches each decision once made (a tag's decision is never stored)
+const digests = new Map<Mod, string>();
+const refOf = (m: Mod): string => `oci:demo/store@${digests.get(m)!}`;
 
 interface Reply { status: number; type: string | undefined; encoding: string | undefined; vary: string | undefined; location: string | undefined; body: string }
 
@@ -106,11 +108,13 @@ beforeAll(async () => {
   wgPort = await freePort();
   opa = startProcess(requireTool('opa'), ['run', '--server', '--addr', `127.0.0.1:${opaPort}`, '--log-level', 'error', dir]);
   wg = startProcess(process.execPath, [join(REPO, 'bin', 'wasmgate.js'), 'serve', '--addr', `127.0.0.1:${wgPort}`, '--unix-socket', join(dir, 'wg.sock')], { WASMGATE_LOG_LEVEL: 'error' });
-  // the input wasmgate assembles for each demo module (what OPA is sent)
+  const index = JSON.parse(await readFile(join(REPO, 'demo', 'store', 'index.json'), 'utf8')) as { manifests: Array<{ digest: string; annotations?: Record<string, string> }> };
+  for (const m of MODULES) digests.set(m, index.manifests.find((x) => x.annotations?.['org.opencontainers.image.ref.name'] === m)!.digest);
+  // the input wasmgate assembles for each demo module (what OPA is sent); a generous budget on a busy machine
   const local = await createLocalDecider(undefined);
   try {
     for (const m of MODULES) {
-      const d = await local.decider.decide({ ref: refOf(m) });
+      const d = await local.decider.decide({ ref: refOf(m), deadlineMs: 60_000 });
       if (d.input === null) throw new Error(`no input assembled for ${m}: ${JSON.stringify(d.errors)}`);
       assembled.set(m, d.input as unknown as Record<string, unknown>);
     }
@@ -119,6 +123,14 @@ beforeAll(async () => {
   }
   await until(async () => (await send(opaPort, 'GET', '/health')).status === 200, 'opa run --server', opa.output);
   await until(async () => (await send(wgPort, 'GET', '/health?bundles')).status === 200 && existsSync(join(dir, 'wg.sock')), 'wasmgate serve', wg.output);
+  // a first decision on a busy machine may overrun the 900 ms deadline (a fail-closed deny, not cached; the work
+  // goes on and warms the caches): ask until each module's decision is made and cached
+  for (const m of MODULES) {
+    await until(async () => {
+      const r = await send(wgPort, 'POST', '/v1/data/wasm/sbom?verdict', JSON.stringify({ input: { module: { ref: refOf(m) } } }));
+      return r.status === 200 && !r.body.includes('timeout: no decision');
+    }, `a decision for ${m}`, wg.output);
+  }
 });
 
 afterAll(async () => {
