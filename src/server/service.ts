@@ -10,6 +10,7 @@ import { createStatusRegistry, type StatusRegistry } from '../status/registry.ts
 import { createApp, type WasmgateApp } from './app.ts';
 import { startListeners, type BoundListener } from './transports/listeners.ts';
 import { listenTargets } from './transports/targets.ts';
+import { canonicalConfiguredPath } from './opa-api/data-path.ts';
 import type { ServerDeps } from './types.ts';
 import { RELOADABLE, type ReloadableSection, type Wire } from './wiring.ts';
 import type { WasmcloudIntegrationConfig } from '../config/types.ts';
@@ -29,7 +30,7 @@ function toWasmcloudInput(c: WasmcloudIntegrationConfig): Partial<WasmcloudPolic
     ...(c.recheck_deadline_ms !== undefined && { recheckDeadlineMs: c.recheck_deadline_ms }),
     ...(c.max_cached_requests !== undefined && { maxCachedRequests: c.max_cached_requests }),
     ...(c.queue_group !== undefined && { queueGroup: c.queue_group }),
-    ...(c.path !== undefined && { path: c.path }),
+    ...(c.path !== undefined && { path: canonicalConfiguredPath(c.path) }),
   };
 }
 
@@ -99,7 +100,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const wiring = await o.wire({ config, metrics, status, logger, decisionCache: cache });
   wiring.onInvalidate?.(() => cache.invalidateAll());
   metrics.onCollect(() => metrics.cacheEntries.labels('decision').set(cache.stats().size));
-  const chain = (c: WasmgateConfig): Decider => withDeadline(withDecisionCache(wiring.decider, cache, () => wiring.versions(), c.decision.paths[0]), {
+  const chain = (c: WasmgateConfig): Decider => withDeadline(withDecisionCache(wiring.decider, cache, () => wiring.versions(), c.decision.paths[0] === undefined ? undefined : canonicalConfiguredPath(c.decision.paths[0])), {
     deadlineMs: c.decision.deadline_ms,
     logger,
   });
@@ -113,7 +114,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
 
   const gatekeeper = config.integrations.gatekeeper;
   const routes: Array<{ path: string; handler: RequestHandler }> = gatekeeper.enabled
-    ? [{ path: gatekeeper.path, handler: createGatekeeperRouter(decider, { deadlineMs: gatekeeper.deadline_ms, maxKeys: gatekeeper.max_keys, concurrency: gatekeeper.concurrency, logger }) }]
+    ? [{ path: gatekeeper.path, handler: createGatekeeperRouter(decider, { ...(config.decision.paths[0] !== undefined && { path: canonicalConfiguredPath(config.decision.paths[0]) }), deadlineMs: gatekeeper.deadline_ms, maxKeys: gatekeeper.max_keys, concurrency: gatekeeper.concurrency, logger }) }]
     : [];
   const ui: Ui | null = ring ? createUi({ ring, bundles: wiring.bundles, status: () => status.snapshot(), trust: config.trust }) : null;
   if (ui) routes.push({ path: '/ui', handler: ui.router });
