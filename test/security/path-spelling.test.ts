@@ -217,6 +217,7 @@ async function startServeDefault(port: number, socket: string): Promise<RunningS
   }
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid ?? 0,
     socket,
     output: () => out,
     stop: async () => {
