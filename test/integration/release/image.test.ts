@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { list as tarList } from 'tar';
+import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_UID, buildImage, pushImage, readDebLock, type BuildImageResult, type Descriptor } from '../../../scripts/release/build-image.ts';
 import { REPO_ROOT } from '../../../scripts/release/pack.ts';
@@ -174,5 +175,26 @@ describe.skipIf(missingOutsideCi('crane', 'wasmgate-testregistry') || (notRoot &
       const referrers = await (await fetch(`${registry.url}/v2/wasmgate/referrers/${built.manifestDigest}`)).json() as { manifests: Descriptor[] };
       expect(referrers.manifests.map((m) => m.digest)).toEqual([built.sbomDigest]);
     });
+  });
+});
+
+describe('deploy/kubernetes runs the image pinned by digest, with serve\'s options as args (ENTRYPOINT is wasmgate serve)', () => {
+  it.each(['wasm-app-with-wasmgate.yaml', 'gatekeeper/wasmgate-provider.yaml'])('%s', async (file) => {
+    const docs = parseAllDocuments(await readFile(join(REPO_ROOT, 'deploy', 'kubernetes', file), 'utf8')).map((d) => d.toJS() as unknown);
+    const found: Array<{ image: string; args?: string[] }> = [];
+    const visit = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(visit);
+      else if (v !== null && typeof v === 'object') {
+        const o = v as Record<string, unknown>;
+        if (typeof o.image === 'string' && o.image.includes('/wasmgate/wasmgate')) found.push(o as unknown as { image: string; args?: string[] });
+        Object.values(o).forEach(visit);
+      }
+    };
+    docs.forEach(visit);
+    expect(found.length).toBe(1);
+    for (const c of found) {
+      expect(c.image).toMatch(/^ghcr\.io\/wasmgate\/wasmgate:0\.1\.0@sha256:[0-9a-f]{64}$/);
+      expect(c.args?.[0]).toBe('--config');
+    }
   });
 });
