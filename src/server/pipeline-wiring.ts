@@ -6,6 +6,7 @@ import { configHash } from '../decide/cache.ts';
 import { createPipelineDecider } from '../decide/pipeline.ts';
 import { createBundleManager, type BundleManagerOptions } from '../policy/bundles/index.ts';
 import { loadTrustPolicy } from '../verify/trust/load.ts';
+import { TufRootRefresher, tufSettingsFromConfig } from '../verify/trust/tuf.ts';
 import type { ServiceWiring, Wire } from './wiring.ts';
 
 export interface PipelineWiringOptions {
@@ -23,8 +24,34 @@ export interface PipelineWiringOptions {
  */
 export function createPipelineWiring(options: PipelineWiringOptions): Wire {
   return async ({ config, metrics, status, logger }): Promise<ServiceWiring> => {
-    const trust = loadTrustPolicy(config.trust, { baseDir: options.baseDir });
-    const trustHash = configHash(config.trust);
+    let trust = loadTrustPolicy(config.trust, { baseDir: options.baseDir });
+    let trustHash = configHash(config.trust);
+    const hooks: Array<() => void> = [];
+    const invalidate = (): void => hooks.forEach((h) => h());
+
+    // trust.tuf: the public-good root refreshed over TUF; the shipped copy until a refresh verifies.
+    const tufSettings = tufSettingsFromConfig(config.trust, options.baseDir);
+    let tuf: TufRootRefresher | null = null;
+    if (tufSettings !== undefined) {
+      status.register('trusted_root');
+      const report = (): void => {
+        const s = tuf!.status();
+        status.update('trusted_root', { state: 'OK', ...(s.last_error !== null && { message: s.last_error }), details: { ...s } });
+      };
+      tuf = new TufRootRefresher({
+        settings: tufSettings,
+        logger,
+        onRoot: (refreshed) => {
+          // validated before the swap; a decision in flight keeps the policy it started with
+          trust = loadTrustPolicy(config.trust, { baseDir: options.baseDir, publicGoodRoot: refreshed.root });
+          trustHash = configHash({ trust: config.trust, trusted_root_sha256: refreshed.sha256 });
+          invalidate();
+        },
+        onRefreshed: report,
+      });
+      report();
+      tuf.start();
+    }
     const collector = createCollector(collectorOptionsFromConfig(config, options.baseDir, logger));
 
     const dbConfig = config.vulnerability_db;
@@ -74,8 +101,6 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
       logger,
     });
 
-    const hooks: Array<() => void> = [];
-    const invalidate = (): void => hooks.forEach((h) => h());
     bundles.onActivate(invalidate);
     vulns?.onSwap(invalidate);
 
@@ -91,6 +116,7 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
       async stop() {
         await bundles.stop();
         await vulns?.stop();
+        await tuf?.stop();
         await collector.close();
       },
     };
