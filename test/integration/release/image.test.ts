@@ -113,11 +113,12 @@ describe.skipIf(missingOutsideCi('crane', 'wasmgate-testregistry') || (notRoot &
   }, 600_000);
 
   it('runs `wasmgate check` on the shipped demo store inside a chroot of its root filesystem, as its non-root user', async () => {
-    const ok = await inImageDone(['wasmgate', 'check', 'oci:demo/store:payments']);
+    // --deadline: the embedded default's 900 ms budget is for a quiet machine; the suite shares two cores
+    const ok = await inImageDone(['wasmgate', 'check', 'oci:demo/store:payments', '--deadline', '60000']);
     expect(ok.stderr).toBe('');
     expect(ok.stdout).toMatch(/^ALLOW {2}oci:demo\/store:payments \(sha256:f3e231f14ab794ff09fb42e271f3e2f19fc57ca535129e634cf3f6f13db3de99\)/);
     expect(ok.code).toBe(0);
-    const bad = await inImageDone(['wasmgate', 'check', 'oci:demo/store:vulnerable']);
+    const bad = await inImageDone(['wasmgate', 'check', 'oci:demo/store:vulnerable', '--deadline', '60000']);
     expect(bad.stdout).toContain('WASM module SBOM contains 1 critical vulnerabilities.');
     expect(bad.code).toBe(1);
     const who = await inImageDone(['node', '-p', 'process.getuid() + " " + process.version']);
@@ -136,8 +137,13 @@ describe.skipIf(missingOutsideCi('crane', 'wasmgate-testregistry') || (notRoot &
         if (child.exitCode !== null || Date.now() > until) throw new Error(`wasmgate serve in the image did not start:\n${log}`);
         await new Promise((r) => setTimeout(r, 100));
       }
-      const res = await fetch(`http://127.0.0.1:${port}/v1/data/wasm/sbom`, { method: 'POST', body: JSON.stringify({ input: { module: { ref: 'oci:demo/store:payments' } } }) });
-      expect(await res.json()).toMatchObject({ result: { allow: true, deny: [] } });
+      const ask = async (): Promise<{ result?: { allow?: boolean; deny?: string[] } }> => (await fetch(`http://127.0.0.1:${port}/v1/data/wasm/sbom`, {
+        method: 'POST', body: JSON.stringify({ input: { module: { ref: 'oci:demo/store:payments' } } }),
+      })).json() as Promise<{ result?: { allow?: boolean; deny?: string[] } }>;
+      // the embedded default's 900 ms deadline can pass on a loaded machine: only a timeout is asked again
+      let answer = await ask();
+      for (let i = 0; i < 5 && answer.result?.deny?.some((d) => d.startsWith('timeout:')); i++) answer = await ask();
+      expect(answer).toMatchObject({ result: { allow: true, deny: [] } });
     } finally {
       child.kill('SIGTERM');
     }
