@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
-import { DEFAULT_MIRROR_URL, initTUF } from '@sigstore/tuf';
 import { schedule as cronSchedule, validate as cronValidate, type ScheduledTask } from 'node-cron';
 import { messageOf } from '../../common/error.ts';
 import type { Logger } from '../../common/logger.ts';
@@ -29,6 +28,8 @@ export interface TufSettings {
 }
 
 export const TUF_DEFAULT_SCHEDULE = '0 */6 * * *';
+/** Sigstore's TUF mirror (@sigstore/tuf's DEFAULT_MIRROR_URL; its initial root is embedded there) */
+export const DEFAULT_MIRROR_URL = 'https://tuf-repo-cdn.sigstore.dev';
 export const TRUSTED_ROOT_TARGET = 'trusted_root.json';
 const KEYS = ['mirror', 'cache_dir', 'root', 'schedule', 'timeout_ms'];
 
@@ -78,6 +79,8 @@ export interface TufTrustedRoot {
 export async function fetchTrustedRootOverTuf(settings: TufSettings): Promise<TufTrustedRoot> {
   let text: string;
   try {
+    // loaded on first use: tuf-js and its fetch stack cost every CLI start otherwise
+    const { initTUF } = await import('@sigstore/tuf');
     const client = await initTUF({
       mirrorURL: settings.mirror,
       cachePath: settings.cacheDir,

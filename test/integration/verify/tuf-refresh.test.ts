@@ -18,7 +18,8 @@ import { startService, type RunningService } from '../../../src/server/service.t
 import { createMetrics } from '../../../src/status/metrics.ts';
 import { createStatusRegistry } from '../../../src/status/registry.ts';
 import { loadTrustPolicy } from '../../../src/verify/trust/load.ts';
-import { fetchTrustedRootOverTuf, TufRootRefresher, tufSettingsFromConfig, type TufSettings, type TufTrustedRoot } from '../../../src/verify/trust/tuf.ts';
+import { DEFAULT_MIRROR_URL as SIGSTORE_TUF_MIRROR } from '@sigstore/tuf';
+import { DEFAULT_MIRROR_URL, fetchTrustedRootOverTuf, TufRootRefresher, tufSettingsFromConfig, type TufSettings, type TufTrustedRoot } from '../../../src/verify/trust/tuf.ts';
 import { startTufRepo, type TufRepo } from '../../support/tuf-repo.ts';
 
 const DEMO_ROOT = await readFile(packagePath('demo', 'trusted_root.json'), 'utf8');
@@ -58,6 +59,7 @@ describe('trust.tuf: the public-good trusted root refreshed over TUF', () => {
     expect(() => tufSettingsFromConfig({ tuf: { mirror: 'http://127.0.0.1:1', cache_dir: 'c' } }, dir)).toThrow(/trust\.tuf\.root: required for the mirror/);
     expect(() => tufSettingsFromConfig({ tuf: { cache_dir: 'c', schedule: 'often' } }, dir)).toThrow(/trust\.tuf\.schedule/);
     expect(() => tufSettingsFromConfig({ tuf: {} }, dir)).toThrow(/trust\.tuf\.cache_dir: required/);
+    expect(DEFAULT_MIRROR_URL).toBe(SIGSTORE_TUF_MIRROR);
     expect(tufSettingsFromConfig({ tuf: { cache_dir: 'c' } }, dir)).toMatchObject({ mirror: 'https://tuf-repo-cdn.sigstore.dev', cacheDir: join(dir, 'c'), schedule: '0 */6 * * *' });
     expect(() => loadTrustPolicy({ trusted_roots: [join(packagePath('demo'), 'trusted_root.json')], keyless: KEYLESS, tuf: { cache_dir: 'c' } }, { baseDir: dir }))
       .toThrow(/trust\.tuf: refreshes the public-good trusted root, but trust\.trusted_roots does not list "public-good"/);
