@@ -9,6 +9,8 @@ import { createSharedCache } from '../cache/shared/index.ts';
 import { createPipelineDecider } from '../decide/pipeline.ts';
 import { createBundleManager, type BundleManagerOptions } from '../policy/bundles/index.ts';
 import { loadTrustPolicy } from '../verify/trust/load.ts';
+import type { TrustPolicy } from '../verify/trust/policy.ts';
+import { TufRootRefresher, tufSettingsFromConfig, type TufTrustedRoot } from '../verify/trust/tuf.ts';
 import { RELOADABLE, type ServiceWiring, type Wire } from './wiring.ts';
 
 export interface PipelineWiringOptions {
@@ -71,8 +73,15 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
       });
       return vulns;
     };
+    // trust.tuf: the public-good root refreshed over TUF; the shipped copy until a refresh verifies.
+    let refreshedRoot: TufTrustedRoot | null = null;
+    const trustOf = (c: WasmgateConfig): { trust: TrustPolicy; trustHash: string } => ({
+      trust: loadTrustPolicy(c.trust, { baseDir: options.baseDir, ...(refreshedRoot !== null && { publicGoodRoot: refreshedRoot.root }) }),
+      trustHash: configHash(refreshedRoot === null ? c.trust : { trust: c.trust, trusted_root_sha256: refreshedRoot.sha256 }),
+    });
+
     const build = async (c: WasmgateConfig, reuseDb: Generation['vulns'] | undefined): Promise<Generation> => {
-      const trust = loadTrustPolicy(c.trust, { baseDir: options.baseDir });
+      const { trust, trustHash } = trustOf(c);
       if (trust.unscoped.length > 0) {
         logger.warn({ entries: trust.unscoped }, `${trust.unscoped.join(', ')}: no roles:, so each may sign SBOMs, provenance and signatures; add roles: [sbom, provenance, signature] (the ones each signer may vouch for) to narrow them`);
       }
@@ -80,7 +89,8 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
       const collector = createCollector(options.collectorOptions ?? collectorOptionsFromConfig(c, options.baseDir, logger));
       const decider = createPipelineDecider({
         collector,
-        trust: () => trust,
+        // a TUF root rotation swaps the generation's trust in place (validated first)
+        trust: () => gen.trust,
         bundle: (path) => bundles.activeFor(path),
         bundleProblems: () => {
           const refused = Object.values(bundles.status()).filter((b) => b.active_revision === undefined && b.errors !== undefined && b.errors.length > 0);
@@ -91,7 +101,8 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
         defaultPath: c.decision.paths[0] ?? 'wasm/sbom',
         logger,
       });
-      return { config: c, trustHash: configHash(c.trust), collector, vulns, decider };
+      const gen: Generation = { config: c, trust, trustHash, collector, vulns, decider };
+      return gen;
     };
 
     let current: Generation | undefined;
@@ -100,6 +111,29 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
       const s = current.vulns.status();
       status.update('vulnerability_db', { state: s.state, ...(s.last_error ? { message: s.last_error } : {}) });
       current.vulns.start();
+    }
+    const tufSettings = tufSettingsFromConfig(config.trust, options.baseDir);
+    let tuf: TufRootRefresher | null = null;
+    if (tufSettings !== undefined) {
+      status.register('trusted_root');
+      const report = (): void => {
+        const s = tuf!.status();
+        status.update('trusted_root', { state: 'OK', ...(s.last_error !== null && { message: s.last_error }), details: { ...s } });
+      };
+      tuf = new TufRootRefresher({
+        settings: tufSettings,
+        logger,
+        onRoot: (refreshed) => {
+          // validated before the swap; a decision in flight keeps the trust it started with
+          refreshedRoot = refreshed;
+          const g = current!;
+          Object.assign(g, trustOf(g.config));
+          invalidate();
+        },
+        onRefreshed: report,
+      });
+      report();
+      tuf.start();
     }
     await bundles.start();
     bundles.onActivate(invalidate);
@@ -149,6 +183,7 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
         const g = now();
         await bundles.stop();
         await g.vulns?.stop();
+        await tuf?.stop();
         await g.collector.close();
         await shared?.close();
       },
@@ -158,6 +193,7 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
 
 interface Generation {
   config: WasmgateConfig;
+  trust: TrustPolicy;
   trustHash: string;
   collector: Collector;
   vulns: VulnDatabase | null;

@@ -4,7 +4,8 @@ import { WasmgateError } from '../common/error.ts';
 export type VerifyErrorCode =
   | 'TRUST_CONFIG_INVALID'
   | 'TRUST_KEY_INVALID'
-  | 'TRUSTED_ROOT_INVALID';
+  | 'TRUSTED_ROOT_INVALID'
+  | 'TUF_REFRESH_FAILED';
 
 export class VerifyError extends WasmgateError<VerifyErrorCode> {}
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { packagePath } from '../../common/paths.ts';
 import { stableStringify } from '../../common/stable-json.ts';
 import { SbomError } from './error.ts';
 
@@ -25,7 +26,7 @@ const REFERENCED = ['spdx.schema.json', 'jsf-0.82.schema.json', 'cryptography-de
 const compiled = new Map<string, ValidateFunction>();
 
 function readSchema(file: string): Record<string, unknown> {
-  return withFastUniqueItems(JSON.parse(readFileSync(new URL(`./schemas/${file}`, import.meta.url), 'utf8'))) as Record<string, unknown>;
+  return withFastUniqueItems(JSON.parse(readFileSync(packagePath('src/analyse/sbom/schemas', file), 'utf8'))) as Record<string, unknown>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { packagePath } from '../../common/paths.ts';
 import type { OsvRecord } from './osv-types.ts';
 
 // ajv-formats is CommonJS: its default export is the plugin function.
@@ -11,7 +12,7 @@ let validator: ValidateFunction | undefined;
 // Compiles the official OSV schema (ossf/osv-schema validation/schema.json) once, on first use.
 function getValidator(): ValidateFunction {
   if (validator === undefined) {
-    const schema = JSON.parse(readFileSync(new URL('./schemas/osv.schema.json', import.meta.url), 'utf8')) as object;
+    const schema = JSON.parse(readFileSync(packagePath('src/analyse/vulns/schemas/osv.schema.json'), 'utf8')) as object;
     const ajv = new Ajv2020({ strict: false, allErrors: false });
     addFormats(ajv);
     validator = ajv.compile(schema);

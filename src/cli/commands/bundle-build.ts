@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { access, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { WasmgateError, messageOf } from '../../common/error.ts';
+import { PACKAGE_ROOT } from '../../common/paths.ts';
 import { appendToTarGz } from '../../policy/bundles/tar.ts';
 import { SELFTEST_DIR, parseSelfTests } from '../../policy/bundles/selftest.ts';
 import { prepareBundle } from '../../policy/bundles/prepare.ts';
@@ -14,7 +14,7 @@ const execFileAsync = promisify(execFile);
 /** Entrypoints compiled into the shipped bundle (issue 2): the package document, allow, deny. */
 export const BUNDLE_ENTRYPOINTS: readonly string[] = Object.freeze(['wasm/sbom', 'wasm/sbom/allow', 'wasm/sbom/deny']);
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = PACKAGE_ROOT;
 
 export interface BuildBundleOptions {
   /** policy source directory; default <repo>/policies */
@@ -152,8 +152,10 @@ export async function buildBundle(options: BuildBundleOptions = {}): Promise<Bui
     // opa reports compile errors on stdout, usage errors on stderr
     const said = [stderr, stdout].filter((s): s is string => typeof s === 'string' && s.trim() !== '').map((s) => s.trim());
     const detail = said.length > 0 ? said.join('\n') : messageOf(err);
-    const hint = (err as { code?: unknown }).code === 'ENOENT' ? ' (opa not found: source scripts/env.sh or pass --opa)' : '';
-    throw new WasmgateError('BUNDLE_BUILD_FAILED', `opa build failed for ${policiesDir}: ${detail}${hint}`, { cause: err });
+    if ((err as { code?: unknown }).code === 'ENOENT' && (err as { path?: unknown }).path === (options.opa ?? 'opa')) {
+      throw new WasmgateError('OPA_NOT_FOUND', `bundle build needs OPA (it runs \`opa build -t wasm\`), and ${options.opa ?? '`opa`'} was not found${options.opa === undefined ? ' on PATH' : ''}: install OPA v1 (https://www.openpolicyagent.org/docs/#1-download-opa) and put it on PATH, pass --opa <path>, or in a clone of wasmgate source scripts/env.sh`, { cause: err });
+    }
+    throw new WasmgateError('BUNDLE_BUILD_FAILED', `opa build failed for ${policiesDir}: ${detail}`, { cause: err });
   }
   // The checks an activation runs (manifest, ABI, builtins, entrypoints, roots, self-tests), so that a
   // bundle that would be refused is never written: BUNDLE_SELFTEST_FAILED names each failing case.

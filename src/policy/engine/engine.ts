@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { messageOf } from '../../common/error.ts';
+import { packagePath } from '../../common/paths.ts';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, readTarGz } from './archive.ts';
 import { availableBuiltins } from './builtins.ts';
 import { normalisePath, toBundleContents } from './bundle-files.ts';
@@ -268,7 +268,7 @@ export async function loadBundleFile(path: string, options: LoadBundleOptions = 
 
 /** Path of the shipped bundle, bundles/wasm-sbom.tar.gz (built by `wasmgate bundle build`). */
 export function embeddedBundlePath(): string {
-  return fileURLToPath(new URL('../../../bundles/wasm-sbom.tar.gz', import.meta.url));
+  return packagePath('bundles', 'wasm-sbom.tar.gz');
 }
 
 /** Decodes the guest's result set text: `{}`/`set()` is undefined, else its one `result`. */

@@ -8,10 +8,13 @@ import { parsePublicKey } from './keys.ts';
 import { compileAnchored, describeMatcher, toMatcher } from './matcher.ts';
 import type { KeylessIdentity, TrustedKey, TrustPolicy } from './policy.ts';
 import { loadPublicGoodRoot, loadTrustedRootFile, mergeTrustedRoots } from './roots.ts';
+import { tufSettingsFromConfig } from './tuf.ts';
 
 export interface LoadTrustOptions {
   /** directory relative paths (keys, trusted roots) are resolved against; default: cwd */
   baseDir?: string;
+  /** the public-good root to use instead of the shipped copy (a root refreshed over `trust.tuf`) */
+  publicGoodRoot?: TrustedRoot;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -62,7 +65,7 @@ export function loadTrustPolicy(config: unknown, opts: LoadTrustOptions = {}): T
   const base = opts.baseDir ?? process.cwd();
   const abs = (p: string): string => resolveConfigPath(base, p);
   const cfg: Record<string, unknown> = config === undefined || config === null ? {} : isRecord(config) ? config : fail('trust: must be a mapping');
-  checkKnownKeys('trust', cfg, ['keys', 'keyless', 'trusted_roots', 'thresholds', 'key_thresholds']);
+  checkKnownKeys('trust', cfg, ['keys', 'keyless', 'trusted_roots', 'thresholds', 'key_thresholds', 'tuf']);
   const typed = cfg as TrustConfigV1;
 
   // Checks and loads every public key.
@@ -106,8 +109,11 @@ export function loadTrustPolicy(config: unknown, opts: LoadTrustOptions = {}): T
   const rootNames: string[] = rootsCfg === 'none' ? [] : typeof rootsCfg === 'string' ? [rootsCfg] : Array.isArray(rootsCfg) ? rootsCfg : fail('trust.trusted_roots: must be "public-good", "none" or a list of trusted_root.json paths');
   const roots: TrustedRoot[] = rootNames.map((name, i) => {
     if (typeof name !== 'string' || name === '') fail(`trust.trusted_roots[${i}]: must be "public-good" or a path`);
-    return name === PUBLIC_GOOD ? loadPublicGoodRoot() : loadTrustedRootFile(abs(name));
+    return name === PUBLIC_GOOD ? (opts.publicGoodRoot ?? loadPublicGoodRoot()) : loadTrustedRootFile(abs(name));
   });
+  if (tufSettingsFromConfig(cfg, base) !== undefined && !rootNames.includes(PUBLIC_GOOD)) {
+    fail('trust.tuf: refreshes the public-good trusted root, but trust.trusted_roots does not list "public-good"; add it or remove trust.tuf');
+  }
   if (identities.length > 0 && roots.every((r) => r.certificateAuthorities.length === 0)) {
     fail('trust.trusted_roots: keyless identities need a trusted root with a certificate authority (use public-good or a trusted_root.json)');
   }
