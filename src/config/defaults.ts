@@ -27,8 +27,11 @@ trust:
     - subject_regexp: 'https://github\\.com/slsa-framework/slsa-github-generator/\\.github/workflows/generator_(generic|container)_slsa3\\.yml@refs/tags/v[0-9]+\\.[0-9]+\\.[0-9]+'
       issuer: https://token.actions.githubusercontent.com
   trusted_roots: [demo/trusted_root.json]
+# The demo's RustSec export is frozen (its newest record is from 2026-08-21), so the demo sets no age limit.
+# A deployment keeps the default max_age (7d) and refreshes its data (see deploy/).
 vulnerability_db:
   path: demo/osv/rustsec-osv-all.zip
+  max_age: null
 persistence_directory: .wasmgate
 decision_logs:
   console: false
