@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       configFile,
       `registries: {allow: ["${registry.host}"], insecure: ["${registry.host}"]}
 trust: {keys: [{id: bench, path: ${key.pub}}]}
-vulnerability_db: {path: ${DB}}
+vulnerability_db: {path: ${DB}, max_age: null}
 persistence_directory: ${join(work, 'state')}
 `,
     );

@@ -38,7 +38,7 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
     const trustHash = configHash(config.trust);
     const hooks: Array<() => void> = [];
     const invalidate = (): void => hooks.forEach((h) => h());
-    const collector = createCollector(collectorOptionsFromConfig(config, options.baseDir, logger));
+    const collector = createCollector(collectorOptionsFromConfig(config, options.baseDir, logger, metrics));
 
     const dbConfig = config.vulnerability_db;
     const vulns = await openVulnerabilityDb(config, options.baseDir, logger);
