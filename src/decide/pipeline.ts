@@ -160,6 +160,10 @@ export function createPipelineDecider(deps: PipelineDeps): Decider {
           errors.push({ code: 'wasm_inspection_failed', message: messageOf(err) });
         }
         metrics.timer_wasmgate_inspect_ns = t();
+      } else if (inspect) {
+        // nothing to inspect is not "nothing found": the binary's own dependency list cannot be checked
+        const types = collected.module.layers.map((l) => l.mediaType).join(', ') || 'none';
+        errors.push({ code: 'wasm_inspection_failed', message: `${collected.module.digest} has no wasm layer (layer media types: ${types}); wasmgate cannot inspect the binary a runtime would load` });
       }
 
       t = timer();
