@@ -40,8 +40,8 @@ describe('npm ci --omit=dev (the systemd install)', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'wasmgate-omit-dev-'));
     const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: REPO, maxBuffer: 64 * 1024 * 1024 });
-    const [{ filename }] = JSON.parse(stdout) as Array<{ filename: string }>;
-    await untar({ file: join(work, filename!), cwd: work });
+    const packed = JSON.parse(stdout) as Array<{ filename: string }>;
+    await untar({ file: join(work, packed[0]!.filename), cwd: work });
     pkg = join(work, 'package');
     await copyFile(join(REPO, 'package-lock.json'), join(pkg, 'package-lock.json'));
     await run('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: pkg, maxBuffer: 64 * 1024 * 1024 });

@@ -16,8 +16,6 @@ import { pushWasmModule } from '../../support/evidence.ts';
 import { startTestRegistry, type RunningRegistry } from '../../support/registries.ts';
 import { ROOT } from './helpers.ts';
 
-const DB = 'demo/osv/rustsec-osv-all.zip';
-
 async function serve(yaml: string): Promise<{ svc: RunningService; url: string }> {
   const config = parseConfig(yaml, { overrides: { addr: '127.0.0.1:0' }, env: {} });
   const svc = await startService({ config, wire: createPipelineWiring({ baseDir: ROOT }), logger: createSilentLogger(), env: {} });
