@@ -55,13 +55,19 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
     };
     status.register('vulnerability_db');
     let lastState = '';
+    let lastReport = '';
     const reportDb = (): void => {
       const s = dbStatus();
       const problem = dbProblem();
       const state = (s.state as ComponentState | undefined) ?? 'ERROR';
       // required: unusable data is an ERROR (decisions deny); not required: a WARN (decisions go on without it)
       const shown: ComponentState = problem !== null ? 'ERROR' : !dbConfig.required && state === 'ERROR' ? 'WARN' : state;
-      status.update('vulnerability_db', { state: shown, ...(problem ? { message: `${problem.code}: ${problem.message}` } : {}), details: s });
+      // the age alone changes every minute: report (and notify status listeners) only when something else did
+      const report = JSON.stringify([shown, problem?.code, s.source, s.version, s.as_of, s.last_error, s.last_refresh]);
+      if (report !== lastReport) {
+        lastReport = report;
+        status.update('vulnerability_db', { state: shown, ...(problem ? { message: `${problem.code}: ${problem.message}` } : {}), details: s });
+      }
       const key = `${state}|${problem?.code ?? ''}`;
       if (key !== lastState) {
         if (lastState !== '') invalidate(); // a decision cached while the data was usable must not outlive it
