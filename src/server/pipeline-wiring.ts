@@ -121,7 +121,9 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
       versions() {
         const bundle = bundles.active();
         if (!bundle) return null;
-        return { bundleRevision: bundle.revision, bundleDigest: bundle.digest, trustHash, dbVersion: vulns?.version ?? 'none' };
+        // unusable data (stale since the last look, say) is another version: no cached allow is served from before
+        const problem = dbProblem();
+        return { bundleRevision: bundle.revision, bundleDigest: bundle.digest, trustHash, dbVersion: `${vulns?.version ?? 'none'}${problem ? `!${problem.code}` : ''}` };
       },
       onInvalidate: (hook) => hooks.push(hook),
       dataStatus: () => ({ vulnerability_db: dbStatus() }),
