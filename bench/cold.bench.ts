@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       configFile,
       `registries: {allow: ["${registry.host}"], insecure: ["${registry.host}"]}
 trust: {keys: [{id: bench, path: ${key.pub}}]}
-vulnerability_db: {path: ${DB}}
+vulnerability_db: {path: ${DB}, max_age: null}
 persistence_directory: ${join(work, 'state')}
 `,
     );
@@ -98,7 +98,7 @@ persistence_directory: ${join(work, 'state')}
     const sidecarCold = async (): Promise<void> => {
       const collector = createCollector({ registry: registryOptions });
       try {
-        const decider = createPipelineDecider({ collector, trust: () => trust, bundle: () => bundle, vulnerabilities: () => vulns.current, defaultPath: 'wasm/sbom' });
+        const decider = createPipelineDecider({ collector, trust: () => trust, bundle: () => bundle, vulnerabilities: () => vulns.current, vulnerabilityProblem: () => null, defaultPath: 'wasm/sbom' });
         const d = await decider.decide({ ref: pushed.ref });
         if (d.errors.length > 0 || !d.input) throw new Error(`cold decision failed: ${JSON.stringify(d.errors)}`);
         const verified = [...d.input.signatures, ...d.input.sbom_attestations, ...d.input.provenance_attestations].filter((e) => e.verified).length;

@@ -34,7 +34,7 @@ export async function createLocalDecider(configFile: string | undefined, logger:
   const metrics = createMetrics({ defaultMetrics: false });
   const status = createStatusRegistry();
   const decisionCache = createDecisionCache({ ttlMs: 0, maxEntries: 0 });
-  const wiring = await createPipelineWiring({ baseDir: configBaseDir(configFile), ...(options.collectorOptions ? { collectorOptions: options.collectorOptions } : {}) })({ config, metrics, status, logger, decisionCache });
+  const wiring = await createPipelineWiring({ baseDir: configBaseDir(configFile), waitForVulnerabilityData: true, ...(options.collectorOptions ? { collectorOptions: options.collectorOptions } : {}) })({ config, metrics, status, logger, decisionCache });
   return {
     config,
     decider: withDeadline(wiring.decider, { deadlineMs: config.decision.deadline_ms, logger }),

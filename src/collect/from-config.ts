@@ -1,6 +1,7 @@
 import type { Logger } from '../common/logger.ts';
 import { resolveConfigPath } from '../common/paths.ts';
 import type { WasmgateConfig } from '../config/types.ts';
+import type { Metrics } from '../status/metrics.ts';
 import { createDockerConfigCredentials, type RegistryClientOptions } from '../registry/index.ts';
 import type { CollectorOptions } from './collect.ts';
 
@@ -8,7 +9,12 @@ import type { CollectorOptions } from './collect.ts';
  * The collector the config file describes (`registries:` and the decision deadline): the one place
  * `wasmgate serve`, `check` and `evidence --config` get it from, so all three reach registries alike.
  */
-export function collectorOptionsFromConfig(config: WasmgateConfig, baseDir: string, logger?: Logger): CollectorOptions & { registry: RegistryClientOptions } {
+export function collectorOptionsFromConfig(
+  config: WasmgateConfig,
+  baseDir: string,
+  logger?: Logger,
+  metrics?: Pick<Metrics, 'registryRequestDuration'>,
+): CollectorOptions & { registry: RegistryClientOptions } {
   const { limits, docker_config: dockerConfig } = config.registries;
   return {
     registry: {
@@ -19,6 +25,7 @@ export function collectorOptionsFromConfig(config: WasmgateConfig, baseDir: stri
       requestTimeoutMs: limits.request_timeout_ms,
       limits: { manifestBytes: limits.manifest_bytes, blobBytes: limits.blob_bytes },
       ...(logger ? { logger } : {}),
+      ...(metrics ? { observe: (s) => metrics.registryRequestDuration.labels(s.host, s.operation, s.outcome).observe(s.seconds) } : {}),
     },
     limits: { maxReferrers: limits.referrers, maxEvidenceBytes: limits.attestation_bytes, concurrency: limits.concurrency, deadlineMs: config.decision.deadline_ms },
     signatureRepositories: config.registries.signature_repositories,

@@ -32,8 +32,11 @@ trust:
       issuer: https://token.actions.githubusercontent.com
       roles: [provenance]
   trusted_roots: [demo/trusted_root.json]
+# The demo's RustSec export is frozen (its newest record is from 2026-08-21), so the demo sets no age limit.
+# A deployment keeps the default max_age (7d) and refreshes its data (see deploy/).
 vulnerability_db:
   path: demo/osv/rustsec-osv-all.zip
+  max_age: null
 persistence_directory: .wasmgate
 decision_logs:
   console: false

@@ -387,6 +387,17 @@ export const configSchema = {
           additionalProperties: false,
         },
         count_informational: { type: 'boolean', default: false },
+        required: {
+          type: 'boolean',
+          default: true,
+          description: 'true (default): no, unloadable or stale vulnerability data denies every decision; false only to decide without vulnerability data',
+        },
+        max_age: {
+          type: ['string', 'null'],
+          pattern: '^[1-9][0-9]*(s|m|h|d)$',
+          default: '7d',
+          description: 'the oldest vulnerability data that may decide, e.g. "7d", "36h"; null for no limit. Age: since the last successful download (or 304) of refresh.url, else since the newest record\'s modified time',
+        },
       },
       additionalProperties: false,
     },

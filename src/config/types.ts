@@ -93,6 +93,10 @@ export interface VulnerabilityDbConfig {
   path: string | null;
   refresh: { url: string | null; schedule: string | null };
   count_informational: boolean;
+  /** false: decide without vulnerability data when it is missing, unloadable or stale (default true: deny) */
+  required: boolean;
+  /** "7d", "36h", "90m", "600s"; null: no age limit */
+  max_age: string | null;
 }
 
 export interface DecisionConfig {

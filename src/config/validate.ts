@@ -1,4 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { closest } from '../common/did-you-mean.ts';
+import { unknownTrustKeys } from '../verify/trust/known-keys.ts';
 import { ConfigError, type ConfigProblem } from './error.ts';
 import { configSchema, TOP_LEVEL_KEYS } from './schema.ts';
 import type { ServiceConfig, WasmgateConfig } from './types.ts';
@@ -25,7 +27,10 @@ export function validateConfig(raw: unknown, source = 'config'): WasmgateConfig 
     throw invalid(source, [{ key: '(root)', value: doc, problem: 'the config must be a YAML mapping', fix: 'write key: value pairs, e.g. "decision: {deadline_ms: 900}"' }]);
   }
   const validate = validator();
-  if (!validate(doc)) throw invalid(source, toProblems(validate.errors ?? []));
+  // trust: is validated (and loaded) by the verification module; its unknown keys are reported here, with the rest
+  const trustProblems = trustKeyProblems((doc as { trust?: unknown }).trust);
+  if (!validate(doc)) throw invalid(source, [...toProblems(validate.errors ?? []), ...trustProblems]);
+  if (trustProblems.length > 0) throw invalid(source, trustProblems);
   const config = doc as unknown as WasmgateConfig & { services: unknown };
   config.services = normaliseServices(config.services);
   const problems = crossCheck(config);
@@ -110,31 +115,11 @@ function fixFor(e: ErrorObject): string {
   }
 }
 
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = distance(word, c);
-    if (d < bestD) {
-      best = c;
-      bestD = d;
-    }
-  }
-  return best;
-}
-
-function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length]!;
+function trustKeyProblems(trust: unknown): ConfigProblem[] {
+  return unknownTrustKeys(trust).map(({ key, value, known }) => {
+    const near = closest(key.slice(key.lastIndexOf('.') + 1), known);
+    return { key, value, problem: 'unknown key', fix: near ? `did you mean "${near}"? otherwise remove it` : `remove it (known keys: ${known.join(', ')})` };
+  });
 }
 
 function normaliseServices(services: unknown): Record<string, ServiceConfig> {

@@ -25,6 +25,11 @@ export interface PipelineDeps {
   bundleProblems?: () => string | undefined;
   /** the active vulnerability database; null when none is configured */
   vulnerabilities: () => OsvDatabase | null;
+  /**
+   * Why the vulnerability data may not decide now (none configured, unloadable, stale), or null. A problem becomes an
+   * evidence error (the decision denies); without this getter a missing database is an error too (fail closed).
+   */
+  vulnerabilityProblem?: () => ErrorEntry | null;
   scanOptions?: ScanOptions;
   /** inspect the wasm layer (module.wasm); default true */
   inspectWasm?: boolean;
@@ -160,11 +165,22 @@ export function createPipelineDecider(deps: PipelineDeps): Decider {
           errors.push({ code: 'wasm_inspection_failed', message: messageOf(err) });
         }
         metrics.timer_wasmgate_inspect_ns = t();
+      } else if (inspect) {
+        // nothing to inspect is not "nothing found": the binary's own dependency list cannot be checked
+        const types = collected.module.layers.map((l) => l.mediaType).join(', ') || 'none';
+        errors.push({ code: 'wasm_inspection_failed', message: `${collected.module.digest} has no wasm layer (layer media types: ${types}); wasmgate cannot inspect the binary a runtime would load` });
       }
 
       t = timer();
       const components = componentsOf(verified.sbom_attestations, wasm, errors);
-      const vulnerabilityScan = scan(components, deps.vulnerabilities(), attestedMatches(verified.other_attestations), deps.scanOptions);
+      const db = deps.vulnerabilities();
+      const dbProblem = deps.vulnerabilityProblem
+        ? deps.vulnerabilityProblem()
+        : db === null
+          ? { code: 'vulnerability_db_unavailable', message: 'no vulnerability database is configured' }
+          : null;
+      if (dbProblem !== null) errors.push(dbProblem);
+      const vulnerabilityScan = scan(components, db, attestedMatches(verified.other_attestations), deps.scanOptions);
       metrics.timer_wasmgate_scan_ns = t();
 
       const input = assembleInput({

@@ -20,7 +20,19 @@ export interface RegistryClientOptions extends TransportOptions, HostPolicy {
   /** size bounds; unspecified fields keep DEFAULT_STORE_LIMITS */
   limits?: Partial<StoreLimits>;
   logger?: Logger;
+  /** called once per registry API request (auth rounds and redirects included), e.g. to feed a latency histogram */
+  observe?: (sample: RegistryRequestSample) => void;
 }
+
+/** One registry API request: `operation` is manifest | blob | referrers | tags; `outcome` error on a throw or HTTP ≥ 400. */
+export interface RegistryRequestSample {
+  host: string;
+  operation: 'manifest' | 'blob' | 'referrers' | 'tags';
+  outcome: 'ok' | 'error';
+  seconds: number;
+}
+
+const OPERATION_OF: Readonly<Record<string, RegistryRequestSample['operation']>> = { manifests: 'manifest', blobs: 'blob', referrers: 'referrers', tags: 'tags' };
 
 const MAX_REDIRECTS = 5;
 const MAX_REFERRER_PAGES = 10;
@@ -39,8 +51,10 @@ export class RegistryClient implements ArtifactStore {
   readonly #transport: Transport;
   readonly #auth: Authenticator;
   readonly #log: Logger;
+  readonly #observe: ((sample: RegistryRequestSample) => void) | undefined;
 
   constructor(options: RegistryClientOptions = {}) {
+    this.#observe = options.observe;
     this.#policy = { ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}), ...(options.insecureHosts ? { insecureHosts: options.insecureHosts } : {}) };
     this.limits = Object.freeze({ ...DEFAULT_STORE_LIMITS, ...options.limits });
     this.#transport = new Transport(options);
@@ -138,8 +152,31 @@ export class RegistryClient implements ArtifactStore {
     return tags;
   }
 
-  /** GET /v2/<name>/<path> with auth (one challenge round) and manual redirects. */
+  /** #send, timed for `observe`. */
   async #get(repository: string, path: string, req: { accept: string; maxBytes: number; what: string; opts: FetchOptions }): Promise<HttpResponse> {
+    const observe = this.#observe;
+    if (observe === undefined) return this.#send(repository, path, req);
+    const started = process.hrtime.bigint();
+    const sample = (outcome: 'ok' | 'error'): void => {
+      try {
+        const host = repository.slice(0, Math.max(0, repository.indexOf('/')));
+        observe({ host, operation: OPERATION_OF[path.slice(0, path.indexOf('/'))] ?? 'manifest', outcome, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+      } catch {
+        // metrics never fail a request
+      }
+    };
+    try {
+      const res = await this.#send(repository, path, req);
+      sample(res.status >= 400 ? 'error' : 'ok');
+      return res;
+    } catch (err) {
+      sample('error');
+      throw err;
+    }
+  }
+
+  /** GET /v2/<name>/<path> with auth (one challenge round) and manual redirects. */
+  async #send(repository: string, path: string, req: { accept: string; maxBytes: number; what: string; opts: FetchOptions }): Promise<HttpResponse> {
     const { host, name } = splitRepository(repository);
     assertHostAllowed(host, this.#policy);
     const apiHost = registryApiHost(host);

@@ -1,5 +1,5 @@
 export { RegistryClient, splitRepository } from './client.ts';
-export type { RegistryClientOptions } from './client.ts';
+export type { RegistryClientOptions, RegistryRequestSample } from './client.ts';
 export { RegistryError, isRegistryError } from './error.ts';
 export type { RegistryErrorCode } from './error.ts';
 export { createDockerConfigCredentials, createStaticCredentials, anonymousCredentials } from './credentials.ts';

@@ -11,6 +11,12 @@ import { createBundleManager, type BundleManagerOptions } from '../policy/bundle
 import { loadTrustPolicy } from '../verify/trust/load.ts';
 import type { TrustPolicy } from '../verify/trust/policy.ts';
 import { TufRootRefresher, tufSettingsFromConfig, type TufTrustedRoot } from '../verify/trust/tuf.ts';
+import type { ErrorEntry } from '../assemble/input-v1.ts';
+import type { Logger } from '../common/logger.ts';
+import { durationMs } from '../config/duration.ts';
+import type { VulnerabilityDbConfig } from '../config/types.ts';
+import type { Metrics } from '../status/metrics.ts';
+import type { ComponentState } from '../status/types.ts';
 import { RELOADABLE, type ServiceWiring, type Wire } from './wiring.ts';
 
 export interface PipelineWiringOptions {
@@ -20,6 +26,11 @@ export interface PipelineWiringOptions {
   bundleSources?: BundleManagerOptions['sources'];
   /** collector options instead of the config's `registries:` (`wasmgate evidence` flags) */
   collectorOptions?: CollectorOptions;
+  /**
+   * Wait for the vulnerability database's first download (when nothing usable is on disk) before answering: what a
+   * one-shot command (`wasmgate check`) needs. A server starts at once and denies until the data is there.
+   */
+  waitForVulnerabilityData?: boolean;
 }
 
 /**
@@ -51,24 +62,50 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
 
     // What a reload can swap: trust, registries (the collector) and the vulnerability database. One generation
     // answers each decision from start to end: a reload builds the next one beside it, then swaps the pointer.
+
+    // The vulnerability data fails closed: missing, unloadable or stale data is an evidence error (denies) unless
+    // the operator said `required: false`.
+    const dbProblem = (g: Generation): ErrorEntry | null => {
+      if (!g.config.vulnerability_db.required) return null;
+      if (g.vulns === null) {
+        return {
+          code: 'vulnerability_db_unavailable',
+          message: 'no vulnerability database is configured: set vulnerability_db.path (an OSV directory or export zip) or vulnerability_db.refresh.url, or decide without one with vulnerability_db: {required: false}',
+        };
+      }
+      return g.vulns.problem();
+    };
+    const dbStatus = (g: Generation): Record<string, unknown> => vulnerabilityDbStatus(g.config.vulnerability_db, g.vulns);
+    status.register('vulnerability_db');
+    let lastState = '';
+    let lastReport = '';
+    const reportDb = (): void => {
+      if (current === undefined) return;
+      const g = current;
+      const s = dbStatus(g);
+      const problem = dbProblem(g);
+      const state = (s.state as ComponentState | undefined) ?? 'ERROR';
+      // required: unusable data is an ERROR (decisions deny); not required: a WARN (decisions go on without it)
+      const shown: ComponentState = problem !== null ? 'ERROR' : !g.config.vulnerability_db.required && state === 'ERROR' ? 'WARN' : state;
+      // the age alone changes every minute: report (and notify status listeners) only when something else did
+      const report = JSON.stringify([shown, problem?.code, s.source, s.version, s.as_of, s.last_error, s.last_refresh]);
+      if (report !== lastReport) {
+        lastReport = report;
+        status.update('vulnerability_db', { state: shown, ...(problem ? { message: `${problem.code}: ${problem.message}` } : {}), details: s });
+      }
+      const key = `${state}|${problem?.code ?? ''}`;
+      if (key !== lastState) {
+        if (lastState !== '') invalidate(); // a decision cached while the data was usable must not outlive it
+        lastState = key;
+        if (problem !== null) logger.error({ code: problem.code }, `vulnerability data unusable, every decision denies: ${problem.message}`);
+      }
+    };
     const openDb = async (c: WasmgateConfig): Promise<VulnDatabase | null> => {
-      const db = c.vulnerability_db;
-      if (db.path === null && db.refresh.url === null) return null;
-      status.register('vulnerability_db');
-      const vulns = await VulnDatabase.open({
-        persistenceDirectory: resolveConfigPath(options.baseDir, c.persistence_directory),
-        ...(db.path !== null ? { initialPath: resolveConfigPath(options.baseDir, db.path) } : {}),
-        ...(db.refresh.url !== null ? { url: db.refresh.url } : {}),
-        ...(db.refresh.schedule !== null ? { schedule: db.refresh.schedule } : {}),
-        logger,
+      const vulns = await openVulnerabilityDb(c, options.baseDir, logger);
+      vulns?.onStatusChange(() => {
+        if (current?.vulns === vulns) reportDb(); // a replaced database no longer reports
       });
-      const report = (): void => {
-        if (current !== undefined && current.vulns !== vulns) return; // a replaced database no longer reports
-        const s = vulns.status();
-        status.update('vulnerability_db', { state: s.state, ...(s.last_error ? { message: s.last_error } : {}) });
-      };
-      vulns.onSwap(report);
-      vulns.onSwap(() => {
+      vulns?.onSwap(() => {
         if (current?.vulns === vulns) invalidate();
       });
       return vulns;
@@ -86,7 +123,7 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
         logger.warn({ entries: trust.unscoped }, `${trust.unscoped.join(', ')}: no roles:, so each may sign SBOMs, provenance and signatures; add roles: [sbom, provenance, signature] (the ones each signer may vouch for) to narrow them`);
       }
       const vulns = reuseDb !== undefined ? reuseDb : await openDb(c);
-      const collector = createCollector(options.collectorOptions ?? collectorOptionsFromConfig(c, options.baseDir, logger));
+      const collector = createCollector(options.collectorOptions ?? collectorOptionsFromConfig(c, options.baseDir, logger, metrics));
       const decider = createPipelineDecider({
         collector,
         // a TUF root rotation swaps the generation's trust in place (validated first)
@@ -97,6 +134,7 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
           return refused.length === 0 ? undefined : refused.map((b) => `bundle ${b.name} was refused: ${b.errors!.map((e) => `${e.code}: ${e.message}`).join('; ')}`).join('; ');
         },
         vulnerabilities: () => vulns?.current ?? null,
+        vulnerabilityProblem: () => dbProblem(gen),
         scanOptions: { countInformational: c.vulnerability_db.count_informational },
         defaultPath: c.decision.paths[0] ?? 'wasm/sbom',
         logger,
@@ -107,11 +145,13 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
 
     let current: Generation | undefined;
     current = await build(config, undefined);
-    if (current.vulns) {
-      const s = current.vulns.status();
-      status.update('vulnerability_db', { state: s.state, ...(s.last_error ? { message: s.last_error } : {}) });
-      current.vulns.start();
-    }
+    metrics.onCollect(() => setDbMetrics(metrics, dbStatus(now())));
+    // staleness comes with time alone: look again every minute
+    const ageTimer = setInterval(reportDb, 60_000);
+    ageTimer.unref();
+    const firstData = current.vulns?.start() ?? Promise.resolve();
+    if (options.waitForVulnerabilityData) await firstData;
+    reportDb();
     const tufSettings = tufSettingsFromConfig(config.trust, options.baseDir);
     let tuf: TufRootRefresher | null = null;
     if (tufSettings !== undefined) {
@@ -142,7 +182,9 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
       const bundle = bundles.active();
       if (!bundle) return null;
       const g = now();
-      return { bundleRevision: bundle.revision, bundleDigest: bundle.digest, trustHash: g.trustHash, dbVersion: g.vulns?.version ?? 'none' };
+      // unusable data (stale since the last look, say) is another version: no cached allow is served from before
+      const problem = dbProblem(g);
+      return { bundleRevision: bundle.revision, bundleDigest: bundle.digest, trustHash: g.trustHash, dbVersion: `${g.vulns?.version ?? 'none'}${problem ? `!${problem.code}` : ''}` };
     };
     // Fleet mode: digest-pinned decisions shared with the other sidecars through Redis.
     const shared = config.cache.shared
@@ -164,11 +206,8 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
         // Build (and validate) everything first: a trust or database error leaves the running generation in place.
         const gen = await build(next, dbChanged ? undefined : prev.vulns);
         current = gen;
-        if (dbChanged && gen.vulns) {
-          const st = gen.vulns.status();
-          status.update('vulnerability_db', { state: st.state, ...(st.last_error ? { message: st.last_error } : {}) });
-          gen.vulns.start();
-        }
+        if (dbChanged) void gen.vulns?.start();
+        reportDb();
         invalidate();
         // In-flight decisions hold the previous generation until they finish: close its resources after them.
         const grace = prev.config.decision.deadline_ms * 2 + 1000;
@@ -176,10 +215,11 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
           prev.collector.close().catch((err: unknown) => logger.warn({ err }, 'closing the previous collector failed'));
           if (dbChanged) prev.vulns?.stop().catch((err: unknown) => logger.warn({ err }, 'stopping the previous vulnerability database failed'));
         }, grace).unref();
-        if (dbChanged && !gen.vulns) status.update('vulnerability_db', { state: 'NOT_READY', message: 'no vulnerability database configured' });
         return { changed };
       },
+      dataStatus: () => ({ vulnerability_db: dbStatus(now()) }),
       async stop() {
+        clearInterval(ageTimer);
         const g = now();
         await bundles.stop();
         await g.vulns?.stop();
@@ -198,4 +238,38 @@ interface Generation {
   collector: Collector;
   vulns: VulnDatabase | null;
   decider: Decider;
+}
+
+/** The configured vulnerability database holder, or null when the config names none. */
+async function openVulnerabilityDb(config: WasmgateConfig, baseDir: string, logger: Logger): Promise<VulnDatabase | null> {
+  const db = config.vulnerability_db;
+  if (db.path === null && db.refresh.url === null) {
+    if (db.required) logger.error('no vulnerability_db is configured: every decision denies until vulnerability_db.path or refresh.url is set (or vulnerability_db: {required: false})');
+    return null;
+  }
+  return VulnDatabase.open({
+    persistenceDirectory: resolveConfigPath(baseDir, config.persistence_directory),
+    ...(db.path !== null ? { initialPath: resolveConfigPath(baseDir, db.path) } : {}),
+    ...(db.refresh.url !== null ? { url: db.refresh.url } : {}),
+    ...(db.refresh.schedule !== null ? { schedule: db.refresh.schedule } : {}),
+    maxAgeMs: db.max_age === null ? null : durationMs(db.max_age),
+    logger,
+  });
+}
+
+/** What /v1/status, /health and the metrics say about the vulnerability data. */
+function vulnerabilityDbStatus(cfg: VulnerabilityDbConfig, holder: VulnDatabase | null): Record<string, unknown> {
+  if (holder === null) {
+    return { state: cfg.required ? 'ERROR' : 'OK', required: cfg.required, configured: false, source: null, version: null, records: 0, age_seconds: null, max_age_seconds: null, stale: false };
+  }
+  return { required: cfg.required, configured: true, ...holder.status() };
+}
+
+function setDbMetrics(metrics: Metrics, s: Record<string, unknown>): void {
+  const num = (v: unknown): number => (typeof v === 'number' ? v : Number.NaN);
+  metrics.vulnerabilityDbRecords.set(num(s.records));
+  metrics.vulnerabilityDbAge.set(num(s.age_seconds));
+  metrics.vulnerabilityDbMaxAge.set(num(s.max_age_seconds));
+  metrics.vulnerabilityDbInfo.reset();
+  metrics.vulnerabilityDbInfo.labels(String(s.source ?? 'none'), String(s.version ?? 'none'), String(s.state ?? 'ERROR')).set(1);
 }

@@ -121,6 +121,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const deps: ServerDeps = {
     config, decider, bundles: wiring.bundles, status, metrics, decisionLog, logger, labels, version, routes,
     cacheStats: () => ({ decision: cache.stats(), ...(wiring.cacheStats?.() ?? {}) }),
+    ...(wiring.dataStatus ? { dataStatus: () => wiring.dataStatus!() } : {}),
   };
   const app = createApp(deps);
   const listeners = await startListeners(targets, app.listener, logger);

@@ -28,4 +28,6 @@ export interface ServerDeps {
   routes?: ReadonlyArray<{ path: string; handler: RequestHandler }>;
   /** cache sizes for /v1/status, e.g. {decision: {size, …}, evidence: {…}} */
   cacheStats?: () => Record<string, unknown>;
+  /** live facts about the data decisions depend on (e.g. {vulnerability_db: {source, version, age_seconds, records, …}}) */
+  dataStatus?: () => Record<string, unknown>;
 }

@@ -15,6 +15,8 @@ export interface ServiceWiring {
   versions(): DecisionVersions | null;
   /** extra cache sizes for /v1/status (e.g. the evidence cache) */
   cacheStats?(): Record<string, unknown>;
+  /** live facts about the data decisions depend on, for /v1/status and /health (e.g. {vulnerability_db: {…}}) */
+  dataStatus?(): Record<string, unknown>;
   /** registers a hook called when cached decisions must go (bundle activation, trust or DB change) */
   onInvalidate?(hook: () => void): void;
   /**

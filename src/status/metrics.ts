@@ -20,6 +20,11 @@ export interface Metrics {
   readonly cacheEntries: Gauge<'cache'>;
   /** labels: host, operation (manifest | blob | referrers | token | tags), outcome (ok | error) */
   readonly registryRequestDuration: Histogram<'host' | 'operation' | 'outcome'>;
+  /** the active vulnerability database: records, age and max age (seconds; NaN when unknown), and an info gauge */
+  readonly vulnerabilityDbRecords: Gauge;
+  readonly vulnerabilityDbAge: Gauge;
+  readonly vulnerabilityDbMaxAge: Gauge;
+  readonly vulnerabilityDbInfo: Gauge<'source' | 'version' | 'state'>;
   readonly bundleLoaded: Counter<'name'>;
   readonly bundleFailedLoad: Counter<'name' | 'code' | 'message'>;
   /** Unix ns of the last successful activation */
@@ -74,6 +79,19 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       help: 'Latency of OCI registry requests.',
       labelNames: ['host', 'operation', 'outcome'],
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: r,
+    }),
+    vulnerabilityDbRecords: new Gauge({ name: 'wasmgate_vulnerability_db_records', help: 'Records in the active vulnerability database.', registers: r }),
+    vulnerabilityDbAge: new Gauge({
+      name: 'wasmgate_vulnerability_db_age_seconds',
+      help: 'Age of the active vulnerability data: since its last successful download, or its newest record for a static source.',
+      registers: r,
+    }),
+    vulnerabilityDbMaxAge: new Gauge({ name: 'wasmgate_vulnerability_db_max_age_seconds', help: 'vulnerability_db.max_age: older data denies every decision.', registers: r }),
+    vulnerabilityDbInfo: new Gauge({
+      name: 'wasmgate_vulnerability_db_info',
+      help: 'The active vulnerability database (source, version, state OK|WARN|ERROR|NOT_READY).',
+      labelNames: ['source', 'version', 'state'],
       registers: r,
     }),
     bundleLoaded: new Counter({ name: 'bundle_loaded_counter', help: 'Counter for the bundle loaded.', labelNames: ['name'], registers: r }),

@@ -138,7 +138,8 @@ export async function writeE2eConfig(o: E2eConfigOptions): Promise<string> {
     listeners: { tcp: o.tcpPort !== undefined ? `127.0.0.1:${o.tcpPort}` : null, unix: o.socket ? { path: o.socket } : null },
     registries: { allow: o.registries, insecure: o.registries },
     trust: o.trust,
-    vulnerability_db: { path: o.osvDir },
+    // the test OSV data is a frozen copy (newest record 2026-08-21): no age limit here; staleness has its own tests
+    vulnerability_db: { path: o.osvDir, max_age: null },
     persistence_directory: join(o.dir, 'persist'),
     decision_logs: { console: false },
   };

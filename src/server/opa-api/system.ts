@@ -6,18 +6,23 @@ import { flag, sendJson } from './json.ts';
 
 type Query = URLSearchParams | undefined;
 
-/** GET /health: 200 {} ; `?bundles` 500 until every configured bundle activated once; `?plugins` 500 unless all OK. */
+/**
+ * GET /health: 200 ; `?bundles` 500 until every configured bundle activated once; `?plugins` 500 unless all OK
+ * (the vulnerability database is one: missing, unloadable or stale data is ERROR). The body is OPA's (`{}`, or
+ * `{error}`) plus the data decisions depend on (`vulnerability_db`: source, version, age, records).
+ */
 export function health(deps: ServerDeps, res: ServerResponse, query: Query): number {
   const pretty = flag(query, 'pretty');
+  const data = deps.dataStatus?.() ?? {};
   if ((flag(query, 'bundles') || flag(query, 'bundle')) && !deps.status.bundlesReady()) {
-    sendJson(res, 500, { error: 'one or more bundles are not activated' }, pretty);
+    sendJson(res, 500, { error: 'one or more bundles are not activated', ...data }, pretty);
     return 500;
   }
   if (flag(query, 'plugins') && !deps.status.pluginsReady(query?.getAll('exclude-plugin') ?? [])) {
-    sendJson(res, 500, { error: 'one or more plugins are not up' }, pretty);
+    sendJson(res, 500, { error: 'one or more plugins are not up', ...data }, pretty);
     return 500;
   }
-  sendJson(res, 200, {}, pretty);
+  sendJson(res, 200, data, pretty);
   return 200;
 }
 
@@ -74,6 +79,7 @@ export async function status(deps: ServerDeps, res: ServerResponse, query: Query
   const dl = snap.plugins.decision_logs;
   if (dl) result.decision_logs = { ...(dl.state === 'ERROR' ? { code: 'decision_log_error', message: dl.message } : {}), metrics: deps.decisionLog.stats() };
   if (deps.cacheStats) result.caches = deps.cacheStats();
+  if (deps.dataStatus) Object.assign(result, deps.dataStatus());
   if (deps.config.status.prometheus) result.metrics = { prometheus: await deps.metrics.registry.getMetricsAsJSON() };
   sendJson(res, 200, { result }, flag(query, 'pretty'));
   return 200;

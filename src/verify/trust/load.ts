@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import { resolveConfigPath } from '../../common/paths.ts';
+import { closest } from '../../common/did-you-mean.ts';
 import { VerifyError } from '../error.ts';
+import { TRUST_KNOWN_KEYS } from './known-keys.ts';
 import { FULCIO_EXTENSION_NAMES } from '../certificate/fulcio.ts';
 import { PUBLIC_GOOD, ROLES, type KeylessIdentityConfigV1, type Role, type TrustConfigV1 } from './config.ts';
 import { parsePublicKey } from './keys.ts';
@@ -27,7 +29,9 @@ function fail(message: string): never {
 
 function checkKnownKeys(path: string, obj: Record<string, unknown>, allowed: readonly string[]): void {
   for (const k of Object.keys(obj)) {
-    if (!allowed.includes(k)) fail(`${path}.${k}: unknown key; allowed: ${allowed.join(', ')}`);
+    if (allowed.includes(k)) continue;
+    const near = closest(k, allowed);
+    fail(`${path}.${k}: unknown key; ${near ? `did you mean "${near}"? ` : ''}allowed: ${allowed.join(', ')}`);
   }
 }
 
@@ -65,7 +69,7 @@ export function loadTrustPolicy(config: unknown, opts: LoadTrustOptions = {}): T
   const base = opts.baseDir ?? process.cwd();
   const abs = (p: string): string => resolveConfigPath(base, p);
   const cfg: Record<string, unknown> = config === undefined || config === null ? {} : isRecord(config) ? config : fail('trust: must be a mapping');
-  checkKnownKeys('trust', cfg, ['keys', 'keyless', 'trusted_roots', 'thresholds', 'key_thresholds', 'tuf']);
+  checkKnownKeys('trust', cfg, TRUST_KNOWN_KEYS.trust);
   const typed = cfg as TrustConfigV1;
 
   // Checks and loads every public key.
@@ -76,7 +80,7 @@ export function loadTrustPolicy(config: unknown, opts: LoadTrustOptions = {}): T
   keyList.forEach((k: unknown, i: number) => {
     const p = `trust.keys[${i}]`;
     if (!isRecord(k)) fail(`${p}: must be a mapping with path or pem`);
-    checkKnownKeys(p, k, ['id', 'path', 'pem', 'roles']);
+    checkKnownKeys(p, k, TRUST_KNOWN_KEYS.key);
     if (k.id !== undefined && (typeof k.id !== 'string' || k.id === '')) fail(`${p}.id: must be a non-empty string`);
     const hasPath = typeof k.path === 'string' && k.path !== '';
     const hasPem = typeof k.pem === 'string' && k.pem !== '';
@@ -119,9 +123,9 @@ export function loadTrustPolicy(config: unknown, opts: LoadTrustOptions = {}): T
   }
 
   const th = isRecord(typed.thresholds) ? typed.thresholds : typed.thresholds === undefined ? {} : fail('trust.thresholds: must be a mapping');
-  checkKnownKeys('trust.thresholds', th, ['tlog', 'ctlog', 'timestamps']);
+  checkKnownKeys('trust.thresholds', th, TRUST_KNOWN_KEYS.thresholds);
   const kth = isRecord(typed.key_thresholds) ? typed.key_thresholds : typed.key_thresholds === undefined ? {} : fail('trust.key_thresholds: must be a mapping');
-  checkKnownKeys('trust.key_thresholds', kth, ['tlog', 'timestamps']);
+  checkKnownKeys('trust.key_thresholds', kth, TRUST_KNOWN_KEYS.key_thresholds);
   const thresholds = {
     tlog: threshold('trust.thresholds.tlog', th.tlog, 1),
     ctlog: threshold('trust.thresholds.ctlog', th.ctlog, 1),
@@ -145,7 +149,7 @@ export function loadTrustPolicy(config: unknown, opts: LoadTrustOptions = {}): T
 
 function toIdentity(p: string, raw: unknown, unscoped: string[]): KeylessIdentity {
   if (!isRecord(raw)) fail(`${p}: must be a mapping with subject|subject_regexp and issuer|issuer_regexp`);
-  checkKnownKeys(p, raw, ['subject', 'subject_regexp', 'issuer', 'issuer_regexp', 'extensions', 'extensions_regexp', 'roles']);
+  checkKnownKeys(p, raw, TRUST_KNOWN_KEYS.keyless);
   const c = raw as KeylessIdentityConfigV1;
   const subject = toMatcher(`${p}.subject`, c.subject, c.subject_regexp);
   const issuer = toMatcher(`${p}.issuer`, c.issuer, c.issuer_regexp);

@@ -68,7 +68,7 @@ trust:
     - subject_regexp: 'https://github\\.com/slsa-framework/slsa-github-generator/\\.github/workflows/generator_generic_slsa3\\.yml@refs/tags/v[0-9.]+'
       issuer: https://token.actions.githubusercontent.com
   trusted_roots: [${JSON.stringify(join(REPO, 'demo/trusted_root.json'))}]
-vulnerability_db: {path: ${JSON.stringify(join(REPO, 'demo/osv/rustsec-osv-all.zip'))}}
+vulnerability_db: {path: ${JSON.stringify(join(REPO, 'demo/osv/rustsec-osv-all.zip'))}, max_age: null}
 persistence_directory: ${JSON.stringify(join(dir, 'state'))}
 integrations:
   gatekeeper: {enabled: true}

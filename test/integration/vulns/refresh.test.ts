@@ -163,3 +163,46 @@ describe('VulnDatabase refresh', () => {
     await expect(VulnDatabase.open({ persistenceDirectory: await tempDir(), url, schedule: 'every minute' })).rejects.toMatchObject({ code: 'VULN_DB_REFRESH_ERROR' });
   });
 });
+
+describe('VulnDatabase age and usability (vulnerability_db.max_age)', () => {
+  const HOUR = 3_600_000;
+
+  it('a refreshed database is as old as its last download or 304; past max_age it is stale, a 304 makes it current again', async () => {
+    served = { body: rustsecZip, etag: '"age"' };
+    const dir = await tempDir();
+    let now = Date.parse('2026-12-01T00:00:00Z');
+    const db = await open(dir, { maxAgeMs: HOUR, now: () => now });
+    expect(db.problem()).toMatchObject({ code: 'vulnerability_db_unavailable' });
+    await db.start(); // nothing on disk: downloads at once
+    expect(db.status()).toMatchObject({ state: 'OK', origin: 'download', source: url, records: 1206, age_seconds: 0, max_age_seconds: 3600, stale: false });
+    expect(db.problem()).toBeNull();
+    now += 2 * HOUR;
+    expect(db.status()).toMatchObject({ state: 'ERROR', stale: true, age_seconds: 7200 });
+    expect(db.problem()).toMatchObject({ code: 'vulnerability_db_stale', message: expect.stringContaining('2h old') });
+    expect((await db.refresh()).status).toBe('not-modified');
+    expect(db.problem()).toBeNull();
+    expect(db.status().as_of).toBe(new Date(now).toISOString());
+
+    // a restart keeps the time of the last confirmation (not the restart time, not the records' date)
+    now += HOUR / 2;
+    const restarted = await open(dir, { maxAgeMs: HOUR, now: () => now });
+    expect(restarted.status()).toMatchObject({ origin: 'last_good_copy', source: url, age_seconds: 1800, stale: false });
+    now += HOUR;
+    expect(restarted.problem()).toMatchObject({ code: 'vulnerability_db_stale' });
+  });
+
+  it('a static source is as old as its newest record', async () => {
+    const dir = await tempDir();
+    const db = await VulnDatabase.open({ persistenceDirectory: dir, initialPath: `${fixtures}rustsec-osv-all.zip`, maxAgeMs: HOUR, now: () => Date.parse('2026-08-21T07:00:00Z') });
+    holders.push(db);
+    expect(db.status()).toMatchObject({ origin: 'file', as_of: '2026-08-21T06:28:40.000Z', age_seconds: 1880, stale: false });
+  });
+
+  it('a path that cannot be loaded does not stop the holder: it reports the error and the data is unavailable', async () => {
+    const dir = await tempDir();
+    const db = await VulnDatabase.open({ persistenceDirectory: dir, initialPath: join(dir, 'missing.zip') });
+    holders.push(db);
+    expect(db.status()).toMatchObject({ state: 'ERROR', records: 0, last_error: expect.stringContaining('missing.zip') });
+    expect(db.problem()).toMatchObject({ code: 'vulnerability_db_unavailable', message: expect.stringContaining('could not be loaded') });
+  });
+});

@@ -55,6 +55,6 @@ export async function signedWorld(registryHost: string, repository = 'reliabilit
 /** A fail-closed decider with a fresh collector (no content cache): every decision goes to the registry. */
 export function freshDecider(world: { trust: TrustPolicy; bundle: LoadedBundle }, registry: RegistryClientOptions, deadlineMs: number): { decider: Decider; close(): Promise<void> } {
   const collector = createCollector({ registry, cache: false, limits: { deadlineMs } });
-  const inner = createPipelineDecider({ collector, trust: () => world.trust, bundle: () => world.bundle, vulnerabilities: () => null, defaultPath: 'wasm/sbom' });
+  const inner = createPipelineDecider({ collector, trust: () => world.trust, bundle: () => world.bundle, vulnerabilities: () => null, vulnerabilityProblem: () => null, defaultPath: 'wasm/sbom' });
   return { decider: withDeadline(inner, { deadlineMs }), close: () => collector.close() };
 }

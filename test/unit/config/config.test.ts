@@ -43,14 +43,14 @@ bundles:
   sbom: {service: logs, resource: bundles/sbom.tar.gz, polling: {min_delay_seconds: 10, max_delay_seconds: 20}}
 decision_logs: {service: logs, console: true}
 labels: {env: prod}
-trust: {anything: [1, 2, 3]}
+trust: {keyless: [{subject: s, issuer: i}], trusted_roots: public-good}
 listeners: {tcp: null, unix: {path: /run/wasmgate.sock}}
 decision: {paths: [/wasm/sbom/, policy/x]}
 `);
     expect(c.services.logs?.name).toBe('logs');
     expect(c.listeners.unix).toEqual({ path: '/run/wasmgate.sock', mode: '0660' });
     expect(c.decision.paths).toEqual(['wasm/sbom', 'policy/x']);
-    expect(c.trust).toEqual({ anything: [1, 2, 3] });
+    expect(c.trust).toEqual({ keyless: [{ subject: 's', issuer: 'i' }], trusted_roots: 'public-good' });
     expect(c.bundles.sbom?.persist).toBe(false);
   });
 
@@ -75,6 +75,27 @@ decision: {paths: [/wasm/sbom/, policy/x]}
       const [p] = problemsOf(() => parseConfig('decison: {}'));
       expect(p).toMatchObject({ key: 'decison', problem: 'unknown key' });
       expect(p!.fix).toContain('"decision"');
+    });
+
+    it('reports a typo inside trust: with did-you-mean, in the same list as the top-level problems', () => {
+      const text = [
+        'decison: {}',
+        'trust:',
+        '  trusted_root: public-good',
+        '  keyless: [{subject: s, isuser: i}]',
+        '  keys: [{id: k, pth: k.pem}]',
+        '  thresholds: {tlgo: 1}',
+      ].join('\n');
+      const problems = problemsOf(() => parseConfig(text));
+      expect(problems.map((p) => [p.key, p.fix.match(/did you mean "([^"]+)"/)?.[1]])).toEqual([
+        ['decison', 'decision'],
+        ['trust.trusted_root', 'trusted_roots'],
+        ['trust.keys[0].pth', 'path'],
+        ['trust.keyless[0].isuser', 'issuer'],
+        ['trust.thresholds.tlgo', 'tlog'],
+      ]);
+      // alone, too (the schema itself has nothing to say about trust:)
+      expect(problemsOf(() => parseConfig('trust: {keyless: [{subject: s, isuser: i}]}')).map((p) => p.key)).toEqual(['trust.keyless[0].isuser']);
     });
 
     it('reports every problem at once, in the message too', () => {

@@ -63,6 +63,7 @@ describe('loadTrustPolicy', () => {
     it('rejects unknown keys, unknown extensions, both exact and regexp, bad regexps and timestamps: 0', () => {
       const base = { subject: 's', issuer: 'i' };
       expect(codeOf(() => loadTrustPolicy({ keyless: [{ ...base, subjet: 'typo' }] }))).toBe('TRUST_CONFIG_INVALID');
+      expect(() => loadTrustPolicy({ keyless: [{ ...base, subjet: 'typo' }] })).toThrow('trust.keyless[0].subjet: unknown key; did you mean "subject"?');
       expect(codeOf(() => loadTrustPolicy({ keyless: [{ ...base, extensions: { source_repo: 'x' } }] }))).toBe('TRUST_CONFIG_INVALID');
       expect(codeOf(() => loadTrustPolicy({ keyless: [{ ...base, subject_regexp: '.*' }] }))).toBe('TRUST_CONFIG_INVALID');
       expect(codeOf(() => loadTrustPolicy({ keyless: [{ subject_regexp: '(', issuer: 'i' }] }))).toBe('TRUST_CONFIG_INVALID');
