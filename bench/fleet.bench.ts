@@ -75,7 +75,7 @@ async function main(): Promise<void> {
           listeners: { tcp: `127.0.0.1:${port}`, unix: { path: join(d, 's.sock') } },
           registries: { allow: [proxy.host], insecure: [proxy.host] },
           trust: { keyless: KEYLESS_TRUST, trusted_roots: [ms.trustedRootPath] },
-          vulnerability_db: { path: osv },
+          vulnerability_db: { path: osv, max_age: null }, // a frozen copy of RustSec records
           persistence_directory: join(d, 'persist'),
           ...(shared ? { cache: { shared: { url: redis.url, key_prefix: `${name}:`, wait_ms: 20000, command_timeout_ms: 1000 } } } : {}),
         };

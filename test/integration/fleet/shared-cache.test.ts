@@ -56,7 +56,7 @@ describe('fleet mode: sidecars share decisions through Redis', () => {
       listeners: { tcp: `127.0.0.1:${port}`, unix: { path: join(d, 'wasmgate.sock') } },
       registries: { allow: [proxy.host], insecure: [proxy.host] },
       trust: o.trust ?? { keyless: KEYLESS_TRUST, trusted_roots: [ms.trustedRootPath] },
-      vulnerability_db: { path: osv },
+      vulnerability_db: { path: osv, max_age: null }, // a frozen copy of RustSec records
       persistence_directory: join(d, 'persist'),
       cache: { shared: { url: o.redisUrl, key_prefix: 'fleet-test:', wait_ms: 10000, command_timeout_ms: 1000, max_backoff_ms: 200, decisions: o.decisions ?? true } },
     };

@@ -30,6 +30,7 @@ trust:
 ${o.identities}  trusted_roots: [${join(ROOT, 'demo', 'trusted_root.json')}]
 vulnerability_db:
   path: ${join(ROOT, 'demo', 'osv', 'rustsec-osv-all.zip')}
+  max_age: null  # the demo's frozen RustSec export
 persistence_directory: ${join(ROOT, '.wasmgate')}
 ${o.extra ?? ''}`;
 
