@@ -6,7 +6,8 @@
 #   the OCI 1.1 referrers API; olareg is not served by the module proxy).
 #   Go: actionlint (lints deploy/github/build-wasm.yml).
 #   Debian: docker-registry (no referrers API: the tag fallback), nats-server,
-#   systemd (systemd-analyze verify/security for deploy/systemd), curl.
+#   systemd (systemd-analyze verify/security for deploy/systemd), curl,
+#   wabt (wasm-objdump: the inspection parity tests on real core modules).
 # Usage: scripts/install-tools.sh [--no-apt] [tool ...]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,7 +27,7 @@ wanted=()
 for a in "$@"; do
   case "$a" in --no-apt) apt_ok=0 ;; *) wanted+=("$a") ;; esac
 done
-[ ${#wanted[@]} -gt 0 ] || wanted=(opa oras crane cosign actionlint testregistry docker-registry nats-server systemd curl)
+[ ${#wanted[@]} -gt 0 ] || wanted=(opa oras crane cosign actionlint testregistry docker-registry nats-server systemd curl wabt)
 
 go_tool() {
   local name="$1" pin="${PINS[$1]}" stamp="$root/.tools/stamps/$1"
@@ -63,6 +64,7 @@ for t in "${wanted[@]}"; do
     nats-server) apt_tool nats-server /usr/sbin/nats-server ;;
     systemd) apt_tool systemd /usr/bin/systemd-analyze ;;
     curl) apt_tool curl /usr/bin/curl ;;
+    wabt) apt_tool wabt /usr/bin/wasm-objdump ;;
     *) echo "install-tools: unknown tool $t" >&2; exit 2 ;;
   esac
 done
