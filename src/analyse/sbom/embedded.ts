@@ -13,6 +13,6 @@ export function componentsFromEmbedded(deps: readonly EmbeddedDependency[]): Com
     const { kind, where } = embeddedSource(d.source);
     return kind === 'crates.io'
       ? cargoComponent(d.name, d.version)
-      : { name: d.name, version: d.version, purl: null, ecosystem: null, unmatched_reason: `embedded dependency: ${notFromCratesIoReason(kind, where)}` };
+      : { name: d.name, version: d.version, purl: null, ecosystem: null, unmatched_reason: `embedded dependency (.dep-v0 source "${d.source}"), ${notFromCratesIoReason(kind, where)}` };
   });
 }

@@ -82,7 +82,7 @@ describe('git, path and alternate-registry crates: the same answer from a Cargo.
     for (const [what, components] of Object.entries(inputs)) {
       const scan = scanComponents(components, db);
       expect(scan.matches, what).toEqual([]);
-      expect(scan.unmatched?.[0]?.reason, what).toMatch(/^(embedded dependency: )?(git source|path or workspace crate).*: not from crates\.io, not matched against crates\.io advisories$/);
+      expect(scan.unmatched?.[0]?.reason, what).toMatch(/^(embedded dependency \(\.dep-v0 source "git"\), )?(git source|path or workspace crate).*: not from crates\.io, not matched against crates\.io advisories$/);
     }
   });
 });
