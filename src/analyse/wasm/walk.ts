@@ -25,8 +25,6 @@ export interface WasmUnit {
   depth: number;
   /** the enclosing unit's index; null for the top level */
   parent: number | null;
-  /** absolute offset of the unit's header in the file */
-  offset: number;
   /** how many sections follow its 8-byte header (0: an empty module) */
   sections: number;
 }
@@ -57,18 +55,19 @@ export function walkWasm(bytes: Uint8Array): WalkResult {
   const state: State = { imports: [], exports: [], customSections: [], units: [], entries: 0 };
   const r = new ByteReader(bytes);
   const kind = readPreamble(r);
-  const unit = addUnit(state, kind, 0, null, 0);
+  const unit = addUnit(state, kind, 0, null);
   if (kind === 'module') walkCoreSections(r, state, unit);
   else walkComponentSections(r, state, unit);
   return { kind, imports: state.imports, exports: state.exports, customSections: state.customSections, units: state.units };
 }
 
-function addUnit(state: State, kind: WasmKind, depth: number, parent: number | null, offset: number): WasmUnit {
+function addUnit(state: State, kind: WasmKind, depth: number, parent: number | null): WasmUnit {
   count(state, `nested ${kind}`);
-  const unit: WasmUnit = { index: state.units.length, kind, depth, parent, offset, sections: 0 };
+  const unit: WasmUnit = { index: state.units.length, kind, depth, parent, sections: 0 };
   state.units.push(unit);
   return unit;
 }
+
 function readPreamble(r: ByteReader): WasmKind {
   for (const m of MAGIC) {
     if (r.remaining === 0) {
@@ -233,7 +232,7 @@ function walkNested(body: ByteReader, state: State, parent: WasmUnit, expected: 
   if (kind !== expected) {
     throw new WasmInspectError('WASM_MALFORMED', `a nested ${expected} at offset ${body.base} has a ${kind} header`);
   }
-  const unit = addUnit(state, kind, depth, parent.index, body.base);
+  const unit = addUnit(state, kind, depth, parent.index);
   if (kind === 'module') walkCoreSections(inner, state, unit);
   else walkComponentSections(inner, state, unit);
 }
