@@ -8,7 +8,8 @@
 #   Debian: docker-registry (no referrers API: the tag fallback), nats-server,
 #   systemd (systemd-analyze verify/security for deploy/systemd), curl,
 #   chromium (headless, driven by puppeteer-core in the decision explorer's browser tests),
-#   redis-server (fleet mode: the shared cache's tests start their own server on loopback).
+#   redis-server (fleet mode: the shared cache's tests start their own server on loopback),
+#   wabt (wasm-objdump: the inspection parity tests on real core modules).
 # Usage: scripts/install-tools.sh [--no-apt] [tool ...]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,7 +29,7 @@ wanted=()
 for a in "$@"; do
   case "$a" in --no-apt) apt_ok=0 ;; *) wanted+=("$a") ;; esac
 done
-[ ${#wanted[@]} -gt 0 ] || wanted=(opa oras crane cosign actionlint testregistry docker-registry nats-server systemd curl chromium redis-server)
+[ ${#wanted[@]} -gt 0 ] || wanted=(opa oras crane cosign actionlint testregistry docker-registry nats-server systemd curl chromium redis-server wabt)
 
 go_tool() {
   local name="$1" pin="${PINS[$1]}" stamp="$root/.tools/stamps/$1"
@@ -67,6 +68,7 @@ for t in "${wanted[@]}"; do
     curl) apt_tool curl /usr/bin/curl ;;
     chromium) apt_tool chromium /usr/bin/chromium ;;
     redis-server) apt_tool redis-server /usr/bin/redis-server ;;
+    wabt) apt_tool wabt /usr/bin/wasm-objdump ;;
     *) echo "install-tools: unknown tool $t" >&2; exit 2 ;;
   esac
 done

@@ -1,20 +1,8 @@
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { SbomError } from './error.ts';
+import { cargoLockSource, notFromCratesIoReason } from './cargo-source.ts';
 import { cargoComponent } from './purl.ts';
 import type { Component } from './types.ts';
-
-const CRATES_IO_SOURCES = new Set([
-  'registry+https://github.com/rust-lang/crates.io-index',
-  'sparse+https://index.crates.io/',
-]);
-
-/** Describes where a Cargo.lock package comes from, for the `unmatched` reason. */
-function sourceKind(source: string | undefined): 'crates.io' | 'path' | 'git' | 'registry' {
-  if (source === undefined) return 'path'; // workspace members and path dependencies have no source
-  if (CRATES_IO_SOURCES.has(source)) return 'crates.io';
-  if (source.startsWith('git+')) return 'git';
-  return 'registry';
-}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -23,8 +11,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /**
  * Parses a Cargo.lock (format v1–v4). crates.io packages become `pkg:cargo`
  * components; git, path (workspace) and alternate-registry packages are kept
- * with `purl: null` and an `unmatched_reason` (RustSec advisories name crates.io
- * crates, so matching those by name would be guesswork).
+ * with `purl: null` and an `unmatched_reason` (the one rule of cargo-source.ts,
+ * shared with SBOM purls and `.dep-v0`).
  */
 export function componentsFromCargoLock(text: string): Component[] {
   let doc: Record<string, unknown>;
@@ -48,15 +36,11 @@ export function componentsFromCargoLock(text: string): Component[] {
     const name = pkg['name'];
     const version = pkg['version'];
     const source = typeof pkg['source'] === 'string' ? pkg['source'] : undefined;
-    const kind = sourceKind(source);
+    const { kind, where } = cargoLockSource(source);
     if (kind === 'crates.io') {
       out.push(cargoComponent(name, version));
     } else {
-      const reason =
-        kind === 'path'
-          ? 'path or workspace crate (no registry source): not matched against crates.io advisories'
-          : `${kind} source ${source ?? ''}: not from crates.io, not matched against crates.io advisories`;
-      out.push({ name, version, purl: null, ecosystem: null, unmatched_reason: reason });
+      out.push({ name, version, purl: null, ecosystem: null, unmatched_reason: notFromCratesIoReason(kind, where) });
     }
   });
   return out;

@@ -1,4 +1,5 @@
 import type { EmbeddedDependency } from '../../assemble/input-v1.ts';
+import { embeddedSource, notFromCratesIoReason } from './cargo-source.ts';
 import { cargoComponent } from './purl.ts';
 import type { Component } from './types.ts';
 
@@ -8,9 +9,10 @@ import type { Component } from './types.ts';
  * matchable; `git`, `local`, `registry` (alternate) and others are kept as unmatched.
  */
 export function componentsFromEmbedded(deps: readonly EmbeddedDependency[]): Component[] {
-  return deps.map((d) =>
-    d.source === 'crates.io' || d.source === 'CratesIo'
+  return deps.map((d) => {
+    const { kind, where } = embeddedSource(d.source);
+    return kind === 'crates.io'
       ? cargoComponent(d.name, d.version)
-      : { name: d.name, version: d.version, purl: null, ecosystem: null, unmatched_reason: `embedded dependency from source "${d.source}": not matched against crates.io advisories` },
-  );
+      : { name: d.name, version: d.version, purl: null, ecosystem: null, unmatched_reason: `embedded dependency (.dep-v0 source "${d.source}"), ${notFromCratesIoReason(kind, where)}` };
+  });
 }

@@ -1,5 +1,6 @@
 import { PackageURL } from 'packageurl-js';
 import { ecosystemForPurlType } from '../vulns/ecosystems.ts';
+import { cargoPurlSource, notFromCratesIoReason } from './cargo-source.ts';
 import type { Component } from './types.ts';
 
 /** The ecosystem's own package name for a purl (npm `@scope/x`, Go `host/path/mod`, Maven `group:artifact`). */
@@ -33,6 +34,11 @@ export function componentFromPurl(purl: string, fallbackName: string, fallbackVe
     return { name, version, purl, ecosystem: null, unmatched_reason: `purl type "${p.type}" is not matched by wasmgate` };
   }
   if (version === '') return { name, version, purl, ecosystem, unmatched_reason: 'no version' };
+  if (p.type === 'cargo') {
+    // the one rule for crates (cargo-source.ts): a git, path or other-registry crate is not a crates.io crate
+    const { kind, where } = cargoPurlSource(p.qualifiers as Record<string, string> | undefined);
+    if (kind !== 'crates.io') return { name, version, purl, ecosystem: null, unmatched_reason: notFromCratesIoReason(kind, where) };
+  }
   return { name, version, purl, ecosystem };
 }
 

@@ -1,7 +1,6 @@
-import type { WasmFactsV1 } from '../../assemble/input-v1.ts';
 import type { ArtifactStore, FetchOptions } from '../../collect/store.ts';
 import type { ModuleTarget } from '../../collect/types.ts';
-import { checkSize, inspectWasm, type InspectOptions } from './inspect.ts';
+import { checkSize, inspectWasm, type InspectOptions, type WasmFacts } from './inspect.ts';
 import { DEFAULT_MAX_WASM_BYTES } from './limits.ts';
 
 /**
@@ -13,16 +12,17 @@ export async function inspectWasmLayer(
   store: ArtifactStore,
   target: Pick<ModuleTarget, 'repository' | 'wasmLayer'>,
   options: InspectOptions & Pick<FetchOptions, 'signal' | 'deadlineAt'> = {},
-): Promise<WasmFactsV1 | null> {
+): Promise<WasmFacts | null> {
   const layer = target.wasmLayer;
   if (!layer) return null;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_WASM_BYTES;
-  checkSize(layer.size, maxBytes);
+  checkSize(layer.size, maxBytes, options.maxBytesSetting);
   const fetchOptions: FetchOptions = { maxBytes };
   if (options.signal) fetchOptions.signal = options.signal;
   if (options.deadlineAt !== undefined) fetchOptions.deadlineAt = options.deadlineAt;
   const bytes = await store.fetchBlob(target.repository, { digest: layer.digest, size: layer.size }, fetchOptions);
   const inspectOptions: InspectOptions = { maxBytes, digest: layer.digest };
+  if (options.maxBytesSetting !== undefined) inspectOptions.maxBytesSetting = options.maxBytesSetting;
   if (options.maxDepV0Bytes !== undefined) inspectOptions.maxDepV0Bytes = options.maxDepV0Bytes;
   return inspectWasm(bytes, inspectOptions);
 }

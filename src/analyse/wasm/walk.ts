@@ -11,14 +11,33 @@ export interface RawCustomSection {
   payload: Uint8Array;
   /** 0 for the top level, 1 for a module inside a component, … */
   depth: number;
+  /** the index (in `WalkResult.units`) of the module or component that holds the section */
+  unit: number;
+}
+
+/**
+ * One module or component: the top level is unit 0, nested ones follow in the
+ * order their sections appear (pre-order, the order `wasm-tools metadata show` lists them).
+ */
+export interface WasmUnit {
+  index: number;
+  kind: WasmKind;
+  depth: number;
+  /** the enclosing unit's index; null for the top level */
+  parent: number | null;
+  /** how many sections follow its 8-byte header (0: an empty module) */
+  sections: number;
 }
 
 /** What one pass over the bytes found; higher layers turn it into facts. */
 export interface WalkResult {
   kind: WasmKind;
+  /** every top-level import, in order, duplicates included (as wasm-objdump lists them) */
   imports: string[];
+  /** every top-level export, in order */
   exports: string[];
   customSections: RawCustomSection[];
+  units: WasmUnit[];
 }
 
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
@@ -26,20 +45,27 @@ const MAGIC = [0x00, 0x61, 0x73, 0x6d];
 interface State {
   imports: string[];
   exports: string[];
-  seenImports: Set<string>;
-  seenExports: Set<string>;
   customSections: RawCustomSection[];
+  units: WasmUnit[];
   entries: number;
 }
 
 /** Walks a core module or a component: top-level imports and exports, custom sections at every level. */
 export function walkWasm(bytes: Uint8Array): WalkResult {
-  const state: State = { imports: [], exports: [], seenImports: new Set(), seenExports: new Set(), customSections: [], entries: 0 };
+  const state: State = { imports: [], exports: [], customSections: [], units: [], entries: 0 };
   const r = new ByteReader(bytes);
   const kind = readPreamble(r);
-  if (kind === 'module') walkCoreSections(r, state, 0);
-  else walkComponentSections(r, state, 0);
-  return { kind, imports: state.imports, exports: state.exports, customSections: state.customSections };
+  const unit = addUnit(state, kind, 0, null);
+  if (kind === 'module') walkCoreSections(r, state, unit);
+  else walkComponentSections(r, state, unit);
+  return { kind, imports: state.imports, exports: state.exports, customSections: state.customSections, units: state.units };
+}
+
+function addUnit(state: State, kind: WasmKind, depth: number, parent: number | null): WasmUnit {
+  count(state, `nested ${kind}`);
+  const unit: WasmUnit = { index: state.units.length, kind, depth, parent, sections: 0 };
+  state.units.push(unit);
+  return unit;
 }
 
 function readPreamble(r: ByteReader): WasmKind {
@@ -64,7 +90,7 @@ function readPreamble(r: ByteReader): WasmKind {
 function count(state: State, what: string): void {
   state.entries += 1;
   if (state.entries > MAX_ENTRIES) {
-    throw new WasmInspectError('WASM_TOO_MANY_ENTRIES', `more than ${MAX_ENTRIES} imports, exports and custom sections (at ${what}): refusing to inspect further`);
+    throw new WasmInspectError('WASM_TOO_MANY_ENTRIES', `more than ${MAX_ENTRIES} imports, exports, custom sections and nested modules (at ${what}): refusing to inspect further`);
   }
 }
 
@@ -74,34 +100,29 @@ function readSection(r: ByteReader): { id: number; body: ByteReader } {
   return { id, body: r.sub(size, `section ${id}`) };
 }
 
-function readCustom(body: ByteReader, state: State, depth: number): void {
+function readCustom(body: ByteReader, state: State, unit: WasmUnit): void {
   const name = body.name('custom section name');
   const payload = body.take(body.remaining, `custom section ${name}`);
   count(state, `custom section ${name}`);
-  state.customSections.push({ name, size: payload.length, payload, depth });
-}
-
-function pushUnique(list: string[], seen: Set<string>, value: string): void {
-  if (seen.has(value)) return;
-  seen.add(value);
-  list.push(value);
+  state.customSections.push({ name, size: payload.length, payload, depth: unit.depth, unit: unit.index });
 }
 
 // ---- core modules ----------------------------------------------------------
 
 /** Core sections. At depth 0 imports and exports count; deeper only custom sections do. */
-function walkCoreSections(r: ByteReader, state: State, depth: number): void {
+function walkCoreSections(r: ByteReader, state: State, unit: WasmUnit): void {
   while (!r.done) {
     const { id, body } = readSection(r);
+    unit.sections += 1;
     switch (id) {
       case 0:
-        readCustom(body, state, depth);
+        readCustom(body, state, unit);
         break;
       case 2:
-        if (depth === 0) readCoreImports(body, state);
+        if (unit.depth === 0) readCoreImports(body, state);
         break;
       case 7:
-        if (depth === 0) readCoreExports(body, state);
+        if (unit.depth === 0) readCoreExports(body, state);
         break;
       default:
         if (id > 13) throw new WasmInspectError('WASM_MALFORMED', `unknown core section id ${id} at offset ${body.base - 1}: not a valid module`);
@@ -116,7 +137,7 @@ function readCoreImports(r: ByteReader, state: State): void {
     const field = r.name('import field name');
     skipCoreImportDesc(r);
     count(state, 'import');
-    pushUnique(state.imports, state.seenImports, `${module}#${field}`);
+    state.imports.push(`${module}#${field}`);
   }
   r.expectEnd('the import section');
 }
@@ -170,29 +191,30 @@ function readCoreExports(r: ByteReader, state: State): void {
     if (kind > 0x04) throw new WasmInspectError('WASM_MALFORMED', `unknown export kind 0x${kind.toString(16)} at offset ${r.offset - 1}`);
     r.u32('export index');
     count(state, 'export');
-    pushUnique(state.exports, state.seenExports, name);
+    state.exports.push(name);
   }
   r.expectEnd('the export section');
 }
 
 // ---- components ------------------------------------------------------------
 
-function walkComponentSections(r: ByteReader, state: State, depth: number): void {
+function walkComponentSections(r: ByteReader, state: State, unit: WasmUnit): void {
   while (!r.done) {
     const { id, body } = readSection(r);
+    unit.sections += 1;
     switch (id) {
       case 0:
-        readCustom(body, state, depth);
+        readCustom(body, state, unit);
         break;
       case 1:
       case 4:
-        walkNested(body, state, depth + 1, id === 1 ? 'module' : 'component');
+        walkNested(body, state, unit, id === 1 ? 'module' : 'component');
         break;
       case 10:
-        if (depth === 0) readComponentImports(body, state);
+        if (unit.depth === 0) readComponentImports(body, state);
         break;
       case 11:
-        if (depth === 0) readComponentExports(body, state);
+        if (unit.depth === 0) readComponentExports(body, state);
         break;
       default:
         if (id > 12) throw new WasmInspectError('WASM_MALFORMED', `unknown component section id ${id} at offset ${body.base - 1}: not a valid component`);
@@ -200,7 +222,8 @@ function walkComponentSections(r: ByteReader, state: State, depth: number): void
   }
 }
 
-function walkNested(body: ByteReader, state: State, depth: number, expected: WasmKind): void {
+function walkNested(body: ByteReader, state: State, parent: WasmUnit, expected: WasmKind): void {
+  const depth = parent.depth + 1;
   if (depth > MAX_NESTING) {
     throw new WasmInspectError('WASM_NESTING_TOO_DEEP', `components nest deeper than ${MAX_NESTING} levels at offset ${body.base}: refusing to inspect further`);
   }
@@ -209,20 +232,49 @@ function walkNested(body: ByteReader, state: State, depth: number, expected: Was
   if (kind !== expected) {
     throw new WasmInspectError('WASM_MALFORMED', `a nested ${expected} at offset ${body.base} has a ${kind} header`);
   }
-  if (kind === 'module') walkCoreSections(inner, state, depth);
-  else walkComponentSections(inner, state, depth);
+  const unit = addUnit(state, kind, depth, parent.index);
+  if (kind === 'module') walkCoreSections(inner, state, unit);
+  else walkComponentSections(inner, state, unit);
 }
 
-/** `importname'` / `exportname'`: 0x00 name | 0x01 name versionsuffix. */
+/**
+ * A component import or export name (Binary.md `importname'`/`exportname'`, since
+ * 2026-07 `nameattributes`), every form a released encoder has written:
+ *   0x00 name                    the spec's form (wit-component since 2024-09)
+ *   0x01 name                    the same plain name: wit-component releases before
+ *                                2024-09 (jco ≤ 1.4) wrote 0x01 for interface names
+ *   0x02 name vec(attribute)     attribute = 0x00 implements | 0x01 versionsuffix | 0x02 external-id,
+ *                                each a length-prefixed string
+ * (Between 2025-07 and 2026-03 a draft had `0x01 name versionsuffix`; no encoder
+ * shipped it, and every component wit-component wrote with 0x01 is a plain name.)
+ * Returned as the name with any `versionsuffix` appended (`wasi:http/types@0.2` +
+ * `.6` is `wasi:http/types@0.2.6`, the full version the suffix exists to restore),
+ * then ` (implements <interface>)` when the name carries that attribute.
+ */
 function readExternName(r: ByteReader, what: string): string {
+  const tagAt = r.offset;
   const tag = r.byte(`${what} tag`);
+  if (tag > 0x02) throw new WasmInspectError('WASM_MALFORMED', `unknown ${what} tag 0x${tag.toString(16)} at offset ${tagAt} (expected 0x00, 0x01 or 0x02)`);
   const name = r.name(what);
-  if (tag === 0x00) return name;
-  if (tag === 0x01) {
-    const suffix = r.name(`${what} version suffix`);
-    return `${name}${suffix}`;
+  if (tag !== 0x02) return name;
+  let implementsName: string | undefined;
+  let versionSuffix: string | undefined;
+  let externalId: string | undefined;
+  const n = r.u32(`${what} attribute count`);
+  for (let i = 0; i < n; i++) {
+    const at = r.offset;
+    const kind = r.byte(`${what} attribute`);
+    const label = kind === 0x00 ? 'implements' : kind === 0x01 ? 'versionsuffix' : kind === 0x02 ? 'external-id' : undefined;
+    if (label === undefined) throw new WasmInspectError('WASM_MALFORMED', `unknown ${what} attribute 0x${kind.toString(16)} at offset ${at}`);
+    const value = r.name(`${what} ${label}`);
+    const seen = kind === 0x00 ? implementsName : kind === 0x01 ? versionSuffix : externalId;
+    if (seen !== undefined) throw new WasmInspectError('WASM_MALFORMED', `${what} "${name}" has a second ${label} attribute at offset ${at}`);
+    if (kind === 0x00) implementsName = value;
+    else if (kind === 0x01) versionSuffix = value;
+    else externalId = value;
   }
-  throw new WasmInspectError('WASM_MALFORMED', `unknown ${what} tag 0x${tag.toString(16)} at offset ${r.offset - 1}`);
+  const full = `${name}${versionSuffix ?? ''}`;
+  return implementsName === undefined ? full : `${full} (implements ${implementsName})`;
 }
 
 function skipExternDesc(r: ByteReader): void {
@@ -270,7 +322,7 @@ function readComponentImports(r: ByteReader, state: State): void {
     const name = readExternName(r, 'component import name');
     skipExternDesc(r);
     count(state, 'component import');
-    pushUnique(state.imports, state.seenImports, name);
+    state.imports.push(name);
   }
   r.expectEnd('the component import section');
 }
@@ -287,7 +339,7 @@ function readComponentExports(r: ByteReader, state: State): void {
     if (hasType === 0x01) skipExternDesc(r);
     else if (hasType !== 0x00) throw new WasmInspectError('WASM_MALFORMED', `unknown export type flag 0x${hasType.toString(16)} at offset ${r.offset - 1}`);
     count(state, 'component export');
-    pushUnique(state.exports, state.seenExports, name);
+    state.exports.push(name);
   }
   r.expectEnd('the component export section');
 }

@@ -1,9 +1,11 @@
 import { open, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { WasmgateError } from '../../common/error.ts';
-import type { WasmFactsV1 } from '../../assemble/input-v1.ts';
-import { DEFAULT_MAX_WASM_BYTES, checkSize, formatWasmFacts, inspectWasm, inspectWasmLayer } from '../../analyse/wasm/index.ts';
+import { DEFAULT_MAX_WASM_BYTES, checkSize, formatWasmFacts, inspectWasm, inspectWasmLayer, type WasmFacts } from '../../analyse/wasm/index.ts';
 import { createCollector } from '../../collect/index.ts';
+
+/** named in the WASM_TOO_LARGE message: the way a user of this command raises the bound */
+const MAX_BYTES_FLAG = '--max-bytes';
 
 interface InspectFlags {
   json?: boolean;
@@ -26,7 +28,7 @@ export function registerInspect(program: Command): void {
       const bytes = await readFileTarget(target, maxBytes);
       const { facts, size } = bytes === undefined
         ? await inspectReference(target, maxBytes)
-        : { facts: inspectWasm(bytes, { maxBytes }), size: bytes.length };
+        : { facts: inspectWasm(bytes, { maxBytes, maxBytesSetting: MAX_BYTES_FLAG }), size: bytes.length };
       process.stdout.write(flags.json ? `${JSON.stringify(facts, null, 2)}\n` : formatWasmFacts(facts, size));
     });
 }
@@ -41,11 +43,11 @@ function parseMaxBytes(raw: string | undefined): number {
 }
 
 /** A reference: resolve it through the collector, then fetch the wasm layer by digest (size-bounded) and inspect it. */
-async function inspectReference(ref: string, maxBytes: number): Promise<{ facts: WasmFactsV1; size: number }> {
+async function inspectReference(ref: string, maxBytes: number): Promise<{ facts: WasmFacts; size: number }> {
   const collector = createCollector({ cache: false });
   try {
     const { module } = await collector.collect(ref);
-    const facts = await inspectWasmLayer(collector.storeFor(module.repository), module, { maxBytes });
+    const facts = await inspectWasmLayer(collector.storeFor(module.repository), module, { maxBytes, maxBytesSetting: MAX_BYTES_FLAG });
     if (facts === null || module.wasmLayer === undefined) {
       throw new WasmgateError('INSPECT_NO_WASM_LAYER', `${ref} (${module.digest}) has no wasm layer (layers: ${module.layers.map((l) => l.mediaType).join(', ') || 'none'})`);
     }
@@ -70,7 +72,7 @@ async function readFileTarget(target: string, maxBytes: number): Promise<Uint8Ar
     if ((err as { code?: unknown }).code === 'ENOENT' && !target.endsWith('.wasm')) return undefined;
     throw new WasmgateError('INSPECT_READ_FAILED', `cannot read ${target}: ${(err as Error).message}`, { cause: err });
   }
-  checkSize(size, maxBytes);
+  checkSize(size, maxBytes, MAX_BYTES_FLAG);
   const handle = await open(target, 'r');
   try {
     const buf = Buffer.alloc(size);

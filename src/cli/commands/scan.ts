@@ -29,8 +29,19 @@ export async function runScan(file: string, flags: ScanFlags): Promise<Vulnerabi
     throw new WasmgateError('CLI_USAGE', `cannot read ${file}: check the path`, { cause: err });
   }
   const input = detectInput(text);
-  if (input.kind === 'grype') return ingestGrype(input.json);
-  if (input.kind === 'trivy') return ingestTrivy(input.json);
+  if (input.kind === 'grype' || input.kind === 'trivy') {
+    if (flags.db !== undefined) {
+      // A scanner report holds that scanner's verdict from its own database, and not the package list
+      // (grype lists only matched packages; trivy lists the others only with --list-all-pkgs): matching
+      // "its packages" against --db would quietly scan a subset, so the combination is refused.
+      throw new WasmgateError(
+        'CLI_USAGE',
+        `${file} is a ${input.kind} report: it already holds ${input.kind}'s matches from ${input.kind}'s own database, and --db is not applied to it ` +
+          `(a report does not list every package). Either drop --db to read the report, or scan the SBOM or Cargo.lock it was made from with --db ${flags.db}`,
+      );
+    }
+    return input.kind === 'grype' ? ingestGrype(input.json) : ingestTrivy(input.json);
+  }
   if (flags.db === undefined) throw new WasmgateError('CLI_USAGE', 'scanning an SBOM or Cargo.lock needs --db <dir|zip> (an OSV export)');
   const components = componentsFromInput(input);
   const db = await loadOsvDatabase(flags.db);
@@ -81,7 +92,7 @@ export function registerScan(program: Command): void {
     .command('scan')
     .description('Match an SBOM (CycloneDX/SPDX JSON) or Cargo.lock against an OSV database; also reads grype/trivy JSON reports')
     .argument('<file>', 'CycloneDX JSON, SPDX JSON, Cargo.lock, or a grype/trivy JSON report (detected by content)')
-    .option('--db <path>', 'OSV database: a directory of OSV JSON files or an OSV export zip')
+    .option('--db <path>', 'OSV database: a directory of OSV JSON files or an OSV export zip (for an SBOM or Cargo.lock; refused with a grype/trivy report)')
     .option('--json', 'print exactly the vulnerability_scan object')
     .option('--platform <wasm|any>', 'target platform for OS/arch-restricted advisories', 'wasm')
     .option('--count-informational', 'count informational advisories (unmaintained/unsound/notice) at their own severity')
