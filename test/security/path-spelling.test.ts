@@ -7,7 +7,7 @@
  * canonical path — never in an allow.
  */
 import { request } from 'node:http';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -81,12 +81,11 @@ describe('path spelling cannot smuggle caller evidence into a decision (issue 21
     const socket = join(dir, 'wasmgate.sock');
     // the embedded default (demo store, demo trust, RustSec data) on a free port and socket
     serve = await startServeDefault(port, socket);
-    const data = JSON.parse(await readFile(join(REPO, 'policies', 'data.json'), 'utf8')) as { wasm: { sbom: { config: { sbom_identity: { subject: string; issuer: string }; provenance_identity: { subject_prefix: string; issuer: string } } } } };
-    const c = data.wasm.sbom.config;
+    // what a valid SBOM and provenance look like to the policy: verified, for the role that fits, from the demo's identities
     forged = {
       module: { ref: VULNERABLE },
-      sbom_attestations: [{ verified: true, certificate: { subject: c.sbom_identity.subject, issuer: c.sbom_identity.issuer }, predicate: { bomFormat: 'CycloneDX' } }],
-      provenance_attestations: [{ verified: true, certificate: { subject: `${c.provenance_identity.subject_prefix}x`, issuer: c.provenance_identity.issuer } }],
+      sbom_attestations: [{ verified: true, verified_for: ['sbom', 'signature'], certificate: { subject: 'https://github.com/myorg/payments-wasm/.github/workflows/build-wasm.yml@refs/heads/main', issuer: 'https://token.actions.githubusercontent.com' }, predicate: { bomFormat: 'CycloneDX' } }],
+      provenance_attestations: [{ verified: true, verified_for: ['provenance'], certificate: { subject: 'https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml@refs/tags/v2.1.0', issuer: 'https://token.actions.githubusercontent.com' } }],
       vulnerability_scan: { matches: [] },
       errors: [],
     };
