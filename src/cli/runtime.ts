@@ -3,6 +3,9 @@ import { loadConfig } from '../config/load.ts';
 import type { WasmgateConfig } from '../config/types.ts';
 import { createDecisionCache } from '../decide/cache.ts';
 import { withDeadline } from '../decide/deadline.ts';
+import { withDecisionLog } from '../decide/logged.ts';
+import { createBundleLogPolicy } from '../logs/bundle-policy.ts';
+import { createDecisionLoggerFromConfig, instanceLabels } from '../logs/decision-logger.ts';
 import type { Decider } from '../decide/types.ts';
 import { createPipelineWiring } from '../server/pipeline-wiring.ts';
 import { createMetrics } from '../status/metrics.ts';
@@ -17,15 +20,27 @@ export interface LocalDecider {
   close(): Promise<void>;
 }
 
-export async function createLocalDecider(configFile: string | undefined, logger: Logger = createSilentLogger()): Promise<LocalDecider> {
+const CLI_VERSION = '0.1.0';
+
+export async function createLocalDecider(configFile: string | undefined, logger: Logger = createSilentLogger(), consoleLogger?: Logger): Promise<LocalDecider> {
   const { config } = await loadConfig(configFile);
   const metrics = createMetrics({ defaultMetrics: false });
   const status = createStatusRegistry();
   const decisionCache = createDecisionCache({ ttlMs: 0, maxEntries: 0 });
   const wiring = await createPipelineWiring({ baseDir: configBaseDir(configFile) })({ config, metrics, status, logger, decisionCache });
+  // a config with decision_logs (console, file, service) logs the CLI's decisions too
+  const decisionLog = createDecisionLoggerFromConfig({
+    config: config.decision_logs, services: config.services, labels: instanceLabels(config.labels, CLI_VERSION), metrics, status, logger,
+    ndBuiltinCache: config.nd_builtin_cache,
+    policy: createBundleLogPolicy(wiring.bundles, config.decision_logs.mask_decision, config.decision_logs.drop_decision),
+    ...(consoleLogger ? { consoleLogger } : {}),
+  });
   return {
     config,
-    decider: withDeadline(wiring.decider, { deadlineMs: config.decision.deadline_ms, logger }),
-    close: async () => wiring.stop?.(),
+    decider: withDecisionLog(withDeadline(wiring.decider, { deadlineMs: config.decision.deadline_ms, logger }), decisionLog, () => wiring.bundles.active()?.name),
+    close: async () => {
+      await decisionLog.stop(5000);
+      await wiring.stop?.();
+    },
   };
 }

@@ -61,9 +61,20 @@ export function createDataApi(deps: ServerDeps): DataApi {
     return b ? { [b.name]: { revision: b.revision } } : undefined;
   };
 
-  const log = (req: IncomingMessage, path: string, input: unknown, hasInput: boolean, ev: Evaluated, error?: { code: string; message: string }): void => {
+  // OPA's req_id: this process's HTTP requests, numbered
+  let requests = 0;
+  const reqIds = new WeakMap<IncomingMessage, number>();
+  const reqIdOf = (req: IncomingMessage): number => {
+    let id = reqIds.get(req);
+    if (id === undefined) reqIds.set(req, (id = ++requests));
+    return id;
+  };
+
+  // Paths outside the decision paths are evaluated here, not by the Decider: logged here, in the same event shape.
+  const log = (req: IncomingMessage, path: string, input: unknown, hasInput: boolean, ev: Evaluated, t0: bigint, error?: { code: string; message: string }): void => {
     if (!decisionLog.enabled) return;
-    const rec: DecisionLogRecord = { decision_id: ev.decisionId, path, time: Date.now(), requested_by: requestedBy(req), metrics: ev.metrics };
+    const metrics = { counter_server_query_cache_hit: 0, ...ev.metrics, timer_server_handler_ns: Number(process.hrtime.bigint() - t0) };
+    const rec: DecisionLogRecord = { decision_id: ev.decisionId, path, time: Date.now(), requested_by: requestedBy(req), metrics, req_id: reqIdOf(req), headers: req.headers, wasmgate: { transport: 'http' } };
     if (hasInput) rec.input = input;
     if (ev.defined) rec.result = ev.result;
     const b = bundleRevisions();
@@ -79,40 +90,32 @@ export function createDataApi(deps: ServerDeps): DataApi {
     const problem = refCheck(di.ref);
     if (problem !== null) throw badRequest(problem.message);
     const t1 = process.hrtime.bigint();
-    const decision: Decision = await decider.decide({ ref: di.ref, request: di.request, path: target.kind === 'rule' ? target.path : target.base });
+    // the answer's shape for this target; undefined: an undefined document
+    const answer = (d: Decision): unknown => {
+      switch (target.kind) {
+        case 'document':
+          return { allow: d.allow === true && d.errors.length === 0, deny: d.deny, digest: d.digest };
+        case 'allow':
+          return d.allow === true && d.errors.length === 0;
+        case 'deny':
+          return d.deny;
+        default:
+          return d.result;
+      }
+    };
+    // the Decider logs the decision (src/decide/logged.ts); the transport tells it what it cannot know
+    const decision: Decision = await decider.decide({
+      ref: di.ref,
+      request: di.request,
+      path: target.kind === 'rule' ? target.path : target.base,
+      log: { transport: 'http', path, answer, callerInput: input, requested_by: requestedBy(req), req_id: reqIdOf(req), headers: req.headers, started: t0, metrics: { timer_rego_input_parse_ns: Number(t1 - t0) } },
+    });
     const evalNs = Number(process.hrtime.bigint() - t1);
     (decision.errors.length > 0 ? outcome.error : decision.allow ? outcome.allow : outcome.deny).inc();
-    let defined = true;
-    let result: unknown;
-    switch (target.kind) {
-      case 'document':
-        result = { allow: decision.allow === true && decision.errors.length === 0, deny: decision.deny, digest: decision.digest };
-        break;
-      case 'allow':
-        result = decision.allow === true && decision.errors.length === 0;
-        break;
-      case 'deny':
-        result = decision.deny;
-        break;
-      case 'rule':
-        defined = decision.result !== undefined;
-        result = decision.result;
-        break;
-    }
+    const result = answer(decision);
     const m: Record<string, number> = { ...decision.metrics, timer_rego_input_parse_ns: Number(t1 - t0), timer_rego_query_eval_ns: evalNs };
     if (decision.cached) m.counter_server_query_cache_hit = 1;
-    const ev: Evaluated = { defined, result, decisionId: decision.decision_id, metrics: m };
-    if (decisionLog.enabled) {
-      const rec: DecisionLogRecord = { decision_id: ev.decisionId, path, time: Date.now(), requested_by: requestedBy(req), metrics: m, input: decision.input ?? input };
-      if (defined) rec.result = result;
-      if (decision.revision !== null) {
-        const b = bundles.active();
-        rec.bundles = { [b?.name ?? 'default']: { revision: decision.revision } };
-      }
-      if (decision.errors.length > 0) rec.error = { code: decision.errors[0]!.code, message: decision.errors.map((e) => e.message).join('; ') };
-      decisionLog.log(rec);
-    }
-    return ev;
+    return { defined: result !== undefined, result, decisionId: decision.decision_id, metrics: m };
   };
 
   // Evaluates any other path on the active bundle, as OPA would.
@@ -122,7 +125,7 @@ export function createDataApi(deps: ServerDeps): DataApi {
     const t1 = process.hrtime.bigint();
     if (bundle === null) {
       const ev: Evaluated = { defined: false, result: undefined, decisionId, metrics: { timer_rego_input_parse_ns: Number(t1 - t0) } };
-      log(req, path, input, hasInput, ev);
+      log(req, path, input, hasInput, ev, t0);
       return ev;
     }
     try {
@@ -133,10 +136,10 @@ export function createDataApi(deps: ServerDeps): DataApi {
         decisionId,
         metrics: { timer_rego_input_parse_ns: Number(t1 - t0), timer_rego_query_eval_ns: Number(process.hrtime.bigint() - t1) },
       };
-      log(req, path, input, hasInput, ev);
+      log(req, path, input, hasInput, ev, t0);
       return ev;
     } catch (err) {
-      log(req, path, input, hasInput, { defined: false, result: undefined, decisionId, metrics: {} }, { code: 'evaluation_error', message: err instanceof Error ? err.message : String(err) });
+      log(req, path, input, hasInput, { defined: false, result: undefined, decisionId, metrics: {} }, t0, { code: 'evaluation_error', message: err instanceof Error ? err.message : String(err) });
       throw err;
     }
   };

@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createConsoleSink, createDecisionLogger, createFileSink, createHttpSink, instanceLabels } from '../../../src/logs/index.ts';
+import { createConsoleSink, createDecisionLogger, createFileSink, createHttpSink, instanceLabels, predicateDigest } from '../../../src/logs/index.ts';
 import type { DecisionEventV1, DecisionLogRecord, DecisionLogSink } from '../../../src/logs/index.ts';
 import { createMetrics } from '../../../src/status/index.ts';
 import { DEFAULT_ERASE } from '../../../src/config/index.ts';
@@ -40,6 +40,8 @@ describe('createDecisionLogger', () => {
       erased: ['/input/sbom_attestations/0/predicate'],
       requested_by: '127.0.0.1:5555',
       metrics: { timer_rego_query_eval_ns: 5 },
+      // the erased predicate's digest, for `wasmgate replay`
+      custom: { wasmgate: { erased_predicates: { '/input/sbom_attestations/0/predicate': predicateDigest({ big: 'x'.repeat(100) }) } } },
     });
   });
 
