@@ -7,6 +7,7 @@ import { withDecisionLog } from '../decide/logged.ts';
 import { createBundleLogPolicy } from '../logs/bundle-policy.ts';
 import { createDecisionLoggerFromConfig, instanceLabels } from '../logs/decision-logger.ts';
 import type { Decider } from '../decide/types.ts';
+import type { BundleProvider } from '../server/types.ts';
 import { createPipelineWiring } from '../server/pipeline-wiring.ts';
 import { createMetrics } from '../status/metrics.ts';
 import { createStatusRegistry } from '../status/registry.ts';
@@ -17,6 +18,8 @@ export interface LocalDecider {
   config: WasmgateConfig;
   /** fail-closed: errors and overruns come back as denies with a reason */
   decider: Decider;
+  /** the active policy bundle (replay evaluates on it) */
+  bundles: BundleProvider;
   close(): Promise<void>;
 }
 
@@ -37,7 +40,8 @@ export async function createLocalDecider(configFile: string | undefined, logger:
   });
   return {
     config,
-    decider: withDecisionLog(withDeadline(wiring.decider, { deadlineMs: config.decision.deadline_ms, logger }), decisionLog, () => wiring.bundles.active()?.name),
+    bundles: wiring.bundles,
+    decider: withDecisionLog(withDeadline(wiring.decider, { deadlineMs: config.decision.deadline_ms, logger }), decisionLog, () => wiring.bundles.active()?.name, config.decision.paths[0]),
     close: async () => {
       await decisionLog.stop(5000);
       await wiring.stop?.();

@@ -41,17 +41,17 @@ export function verdictOf(d: Decision): { allow: boolean; deny: string[]; digest
  * deadline decorator, so it logs what the caller was answered. A request the
  * caller got wrong (CallerError, a 4xx) is no decision and is not logged.
  */
-export function withDecisionLog(inner: Decider, target: DecisionLogTarget, bundleName: () => string | undefined): Decider {
+export function withDecisionLog(inner: Decider, target: DecisionLogTarget, bundleName: () => string | undefined, defaultPath = 'wasm/sbom'): Decider {
   return {
     async decide(req: DecisionRequest, signal?: AbortSignal): Promise<Decision> {
       const d = await inner.decide(req, signal);
-      if (target.enabled) target.log(toRecord(req, d, bundleName()));
+      if (target.enabled) target.log(toRecord(req, d, bundleName(), defaultPath));
       return d;
     },
   };
 }
 
-function toRecord(req: DecisionRequest, d: Decision, bundle: string | undefined): DecisionLogRecord {
+function toRecord(req: DecisionRequest, d: Decision, bundle: string | undefined, defaultPath: string): DecisionLogRecord {
   const ctx = req.log;
   const metrics: Record<string, number> = { ...ctx?.metrics, ...d.metrics };
   if (d.cached) metrics.counter_server_query_cache_hit = 1;
@@ -59,7 +59,7 @@ function toRecord(req: DecisionRequest, d: Decision, bundle: string | undefined)
   if (ctx?.started !== undefined) metrics.timer_server_handler_ns = Number(process.hrtime.bigint() - ctx.started);
   const rec: DecisionLogRecord = {
     decision_id: d.decision_id,
-    path: ctx?.path ?? req.path ?? '',
+    path: ctx?.path ?? req.path ?? defaultPath,
     time: Date.now(),
     metrics,
     wasmgate: { transport: ctx?.transport ?? 'cli', cached: d.cached, digest: d.digest },

@@ -96,7 +96,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const decider: Decider = withDecisionLog(withDeadline(withDecisionCache(wiring.decider, cache, () => wiring.versions(), config.decision.paths[0]), {
     deadlineMs: config.decision.deadline_ms,
     logger,
-  }), decisionLog, () => wiring.bundles.active()?.name);
+  }), decisionLog, () => wiring.bundles.active()?.name, config.decision.paths[0]);
   const statusReporter = startStatusReporter({
     config: config.status, services: config.services, labels, registry: status, metrics, logger,
     decisionLogs: () => (loggingOn ? { metrics: decisionLog.stats() } : undefined),
