@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { DecisionEventV1 } from './event.ts';
 import type { DecisionLogSink } from './sink.ts';
 
@@ -10,7 +10,7 @@ import type { DecisionLogSink } from './sink.ts';
  */
 export function createConsoleSink(logger?: Logger): DecisionLogSink {
   const destination = logger ? undefined : pino.destination({ dest: 1, sync: false });
-  const log = logger ?? pino({ base: null, timestamp: () => `,"time":"${new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')}"`, formatters: { level: (label) => ({ level: label }) } }, destination);
+  const log = logger ?? createOpaConsoleLogger(destination);
   return {
     name: 'console',
     write(events) {
@@ -29,4 +29,10 @@ export function createConsoleSink(logger?: Logger): DecisionLogSink {
 export function errorText(e: NonNullable<DecisionEventV1['error']>): string {
   const at = e.location ? `${e.location.file}:${e.location.row}: ` : '';
   return `${at}${e.code}: ${e.message}`;
+}
+
+/** A pino logger writing OPA's console line shape: `"level":"info"`, `"time":"2026-01-01T00:00:00Z"`, no pid/hostname. */
+export function createOpaConsoleLogger(destination?: DestinationStream): Logger {
+  const options = { base: null, timestamp: () => `,"time":"${new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')}"`, formatters: { level: (label: string) => ({ level: label }) } };
+  return destination ? pino(options, destination) : pino(options);
 }

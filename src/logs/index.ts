@@ -3,7 +3,7 @@ export { applyMask } from './policy-mask.ts';
 export type { LogPolicy } from './policy-mask.ts';
 export { createBundleLogPolicy, DEFAULT_DROP_DECISION, DEFAULT_MASK_DECISION } from './bundle-policy.ts';
 export type { PolicyBundleProvider } from './bundle-policy.ts';
-export { errorText } from './console-sink.ts';
+export { createOpaConsoleLogger, errorText } from './console-sink.ts';
 export type { DecisionLogger, DecisionLoggerFromConfig, DecisionLoggerOptions } from './decision-logger.ts';
 export { createConsoleSink } from './console-sink.ts';
 export { createFileSink } from './file-sink.ts';

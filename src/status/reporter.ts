@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { pino } from 'pino';
 import { messageOf } from '../common/error.ts';
 import type { Logger } from '../common/logger.ts';
+import { createOpaConsoleLogger } from '../logs/console-sink.ts';
 import type { ServiceConfig, StatusConfig } from '../config/types.ts';
 import type { Metrics } from './metrics.ts';
 import type { StatusRegistry } from './registry.ts';
@@ -45,7 +45,7 @@ export function startStatusReporter(o: StatusReporterOptions): StatusReporter | 
   const c = o.config;
   const svc = c.service !== undefined ? o.services[c.service] : undefined;
   if (!c.console && svc === undefined) return null;
-  const consoleLog = c.console ? (o.consoleLogger ?? pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } })) : undefined;
+  const consoleLog = c.console ? (o.consoleLogger ?? createOpaConsoleLogger()) : undefined;
   const url = svc ? `${svc.url.replace(/\/+$/, '')}/status${c.partition_name ? `/${c.partition_name}` : ''}` : undefined;
   let latest: StatusSnapshot | undefined;
   let running: Promise<void> | undefined;
