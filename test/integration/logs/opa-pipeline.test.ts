@@ -100,6 +100,7 @@ describe('decision logs through a pipeline built for OPA', () => {
       labels: { app: 'pipeline' },
       listeners: { tcp: `127.0.0.1:${wgPort}`, unix: null },
       registries: { allow: [] },
+      decision: { deadline_ms: 60000 },
       trust: {
         keyless: [
           { subject: 'https://github.com/myorg/payments-wasm/.github/workflows/build-wasm.yml@refs/heads/main', issuer: 'https://token.actions.githubusercontent.com' },
