@@ -35,7 +35,14 @@ const service = {
     headers: stringMap,
     response_header_timeout_seconds: { type: 'integer', minimum: 0, default: 10 },
     allow_insecure_tls: { type: 'boolean', default: false },
-    tls: { type: 'object', properties: { ca_cert: str, system_ca_required: { type: 'boolean' } }, additionalProperties: false },
+    tls: {
+      type: 'object',
+      properties: {
+        ca_cert: str,
+        system_ca_required: { not: {}, description: 'remove it: with tls.ca_cert wasmgate trusts only that CA, without it the system CAs (OPA\'s system_ca_required is not implemented)' },
+      },
+      additionalProperties: false,
+    },
     credentials,
   },
   additionalProperties: false,
@@ -83,7 +90,7 @@ export const configSchema = {
         properties: {
           algorithm: { type: 'string', default: 'RS256' },
           key: str,
-          private_key: str,
+          private_key: { not: {}, description: 'remove it: wasmgate only verifies bundles (keys.*.key); sign them with `wasmgate bundle sign`' },
           scope: str,
         },
         additionalProperties: false,
