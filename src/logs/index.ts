@@ -16,3 +16,5 @@ export { LogsError } from './error.ts';
 export type { LogsErrorCode } from './error.ts';
 export type { DecisionLogSink } from './sink.ts';
 export type { DecisionErrorV1, DecisionEventV1, DecisionLogRecord, DecisionTransport } from './event.ts';
+export { findEvent, replayAnswer, replayEvent, restoreInput } from './replay.ts';
+export type { ReplayBundle, ReplayOutcome } from './replay.ts';

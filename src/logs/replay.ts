@@ -1,14 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
-import { WasmgateError } from '../common/error.ts';
 import type { Decider } from '../decide/types.ts';
 import type { EvaluationResult } from '../policy/engine/types.ts';
 import { predicateDigest } from './decision-logger.ts';
 import type { DecisionEventV1 } from './event.ts';
+import { LogsError } from './error.ts';
 
 const PREDICATE_POINTER = /^\/input\/(signatures|sbom_attestations|provenance_attestations|other_attestations)\/(\d+)\/predicate$/;
-
-export type ReplayErrorCode = 'REPLAY_EVENT_NOT_FOUND' | 'REPLAY_NOT_REPLAYABLE' | 'REPLAY_EVIDENCE_CHANGED';
 
 /** What replay needs of the active bundle. */
 export interface ReplayBundle {
@@ -46,10 +44,10 @@ export async function findEvent(arg: string, logFile: string | null): Promise<De
   if (text !== undefined) {
     const doc = JSON.parse(text) as unknown;
     const events = Array.isArray(doc) ? doc : [doc];
-    if (events.length !== 1 || !isEvent(events[0])) throw new WasmgateError<ReplayErrorCode>('REPLAY_EVENT_NOT_FOUND', `${arg} must hold one decision log event (an object with decision_id), found ${events.length}`);
+    if (events.length !== 1 || !isEvent(events[0])) throw new LogsError('REPLAY_EVENT_NOT_FOUND', `${arg} must hold one decision log event (an object with decision_id), found ${events.length}`);
     return events[0];
   }
-  if (logFile === null) throw new WasmgateError<ReplayErrorCode>('REPLAY_EVENT_NOT_FOUND', `${arg} is no file, and there is no log to look the decision_id up in: pass --log <decisions.jsonl> or set decision_logs.file`);
+  if (logFile === null) throw new LogsError('REPLAY_EVENT_NOT_FOUND', `${arg} is no file, and there is no log to look the decision_id up in: pass --log <decisions.jsonl> or set decision_logs.file`);
   const log = await readFile(logFile, 'utf8');
   for (const line of log.split('\n')) {
     if (!line.includes(arg)) continue;
@@ -60,7 +58,7 @@ export async function findEvent(arg: string, logFile: string | null): Promise<De
       // not a JSON line (e.g. another log line on the console)
     }
   }
-  throw new WasmgateError<ReplayErrorCode>('REPLAY_EVENT_NOT_FOUND', `no decision ${arg} in ${logFile}`);
+  throw new LogsError('REPLAY_EVENT_NOT_FOUND', `no decision ${arg} in ${logFile}`);
 }
 
 function isEvent(e: unknown): e is DecisionEventV1 {
@@ -75,27 +73,27 @@ function isEvent(e: unknown): e is DecisionEventV1 {
  * replayable.
  */
 export async function restoreInput(event: DecisionEventV1, decider: Decider): Promise<{ input: Record<string, unknown>; restored: string[] }> {
-  if (typeof event.input !== 'object' || event.input === null) throw new WasmgateError<ReplayErrorCode>('REPLAY_NOT_REPLAYABLE', `decision ${event.decision_id} logged no input`);
+  if (typeof event.input !== 'object' || event.input === null) throw new LogsError('REPLAY_NOT_REPLAYABLE', `decision ${event.decision_id} logged no input`);
   const input = structuredClone(event.input) as Record<string, unknown>;
-  if (event.masked?.length) throw new WasmgateError<ReplayErrorCode>('REPLAY_NOT_REPLAYABLE', `decision ${event.decision_id} has masked values (${event.masked.join(', ')}): the logged input is not the one decided on`);
+  if (event.masked?.length) throw new LogsError('REPLAY_NOT_REPLAYABLE', `decision ${event.decision_id} has masked values (${event.masked.join(', ')}): the logged input is not the one decided on`);
   const erased = event.erased ?? [];
   const other = erased.filter((p) => !PREDICATE_POINTER.test(p));
-  if (other.length > 0) throw new WasmgateError<ReplayErrorCode>('REPLAY_NOT_REPLAYABLE', `decision ${event.decision_id} has erased values that cannot be re-fetched (${other.join(', ')}): only evidence predicates can`);
+  if (other.length > 0) throw new LogsError('REPLAY_NOT_REPLAYABLE', `decision ${event.decision_id} has erased values that cannot be re-fetched (${other.join(', ')}): only evidence predicates can`);
   if (erased.length === 0) return { input, restored: [] };
   const digests = ((event.custom?.wasmgate as { erased_predicates?: Record<string, string> } | undefined)?.erased_predicates) ?? {};
   const module = input.module as { repository?: string; digest?: string } | undefined;
-  if (!module?.repository || !module.digest) throw new WasmgateError<ReplayErrorCode>('REPLAY_NOT_REPLAYABLE', `decision ${event.decision_id} logged no module.repository and module.digest to re-fetch evidence from`);
+  if (!module?.repository || !module.digest) throw new LogsError('REPLAY_NOT_REPLAYABLE', `decision ${event.decision_id} logged no module.repository and module.digest to re-fetch evidence from`);
   const fresh = await decider.decide({ ref: `${module.repository}@${module.digest}`, request: { runtime: 'wasmgate-replay' } });
-  if (fresh.input === null) throw new WasmgateError<ReplayErrorCode>('REPLAY_EVIDENCE_CHANGED', `the evidence of ${module.repository}@${module.digest} cannot be collected again: ${fresh.errors.map((e) => `${e.code}: ${e.message}`).join('; ')}`);
+  if (fresh.input === null) throw new LogsError('REPLAY_EVIDENCE_CHANGED', `the evidence of ${module.repository}@${module.digest} cannot be collected again: ${fresh.errors.map((e) => `${e.code}: ${e.message}`).join('; ')}`);
   const freshInput = fresh.input as unknown as Record<string, Array<{ manifest_digest?: string; predicate_type?: string; predicate?: unknown }>>;
   for (const ptr of erased) {
     const [, list, index] = PREDICATE_POINTER.exec(ptr)!;
     const item = (input[list!] as Array<Record<string, unknown>>)[Number(index)]!;
     const match = (freshInput[list!] ?? []).find((f) => f.manifest_digest === item.manifest_digest && f.predicate_type === item.predicate_type && f.predicate !== undefined);
-    if (!match) throw new WasmgateError<ReplayErrorCode>('REPLAY_EVIDENCE_CHANGED', `${ptr}: attestation ${String(item.manifest_digest)} is no longer attached to ${module.repository}@${module.digest}`);
+    if (!match) throw new LogsError('REPLAY_EVIDENCE_CHANGED', `${ptr}: attestation ${String(item.manifest_digest)} is no longer attached to ${module.repository}@${module.digest}`);
     const want = digests[ptr];
     const got = predicateDigest(match.predicate);
-    if (want !== undefined && want !== got) throw new WasmgateError<ReplayErrorCode>('REPLAY_EVIDENCE_CHANGED', `${ptr}: the re-fetched predicate hashes to ${got}, the event logged ${want}`);
+    if (want !== undefined && want !== got) throw new LogsError('REPLAY_EVIDENCE_CHANGED', `${ptr}: the re-fetched predicate hashes to ${got}, the event logged ${want}`);
     item.predicate = match.predicate;
   }
   return { input, restored: [...erased] };
