@@ -5,7 +5,8 @@ import type { DecisionEventV1 } from './event.ts';
  * OPA's `decision_logs.mask_decision` and `drop_decision`: policies evaluated
  * with the event as input. The mask policy answers a set of JSON pointers to
  * erase (`"/input/password"`) or operations `{"op":"upsert"|"remove","path","value"}`;
- * only `/input`, `/result` and `/nd_builtin_cache` may be changed.
+ * only `/input`, `/result` and `/nd_builtin_cache` may be changed, and `/custom/…` upserted
+ * (OPA's place for data outside its schema).
  */
 export interface LogPolicy {
   /** true: the event is not logged */
@@ -14,7 +15,7 @@ export interface LogPolicy {
   mask?(event: DecisionEventV1): unknown;
 }
 
-const MASKABLE = new Set(['input', 'result', 'nd_builtin_cache']);
+const MASKABLE = new Set(['input', 'result', 'nd_builtin_cache', 'custom']);
 
 type Op = { op: 'remove'; path: string[]; raw: string } | { op: 'upsert'; path: string[]; raw: string; value: unknown };
 
@@ -53,7 +54,10 @@ export function applyMask(event: DecisionEventV1, answer: unknown): DecisionEven
   const masked = [...(event.masked ?? [])];
   for (const op of ops) {
     const [root, ...rest] = op.path;
-    if (root === undefined || !MASKABLE.has(root)) throw new TypeError(`mask path ${op.raw} is outside /input, /result and /nd_builtin_cache`);
+    if (root === undefined || !MASKABLE.has(root) || (root === 'custom' && (op.op !== 'upsert' || rest.length === 0))) {
+      throw new TypeError(`mask path ${op.raw} is outside /input, /result and /nd_builtin_cache (and upserts under /custom/…)`);
+    }
+    if (root === 'custom' && !(root in doc)) doc.custom = {};
     if (!(root in doc)) continue;
     if (!copied.has(root)) {
       doc[root] = structuredClone(doc[root]);

@@ -231,6 +231,13 @@ describe('OPA event fields', () => {
     expect(seen[0]!.decision_id).toBe('id-1');
   });
 
+  it('lets the mask policy add fields under custom (OPA\'s place for data outside its schema), nothing else outside input/result', async () => {
+    const [e] = await log({ policy: { mask: () => [{ op: 'upsert', path: '/custom/team', value: 'payments' }] } }, record(1));
+    expect(e!.custom).toEqual({ team: 'payments' });
+    expect(e!.masked).toEqual(['/custom/team']);
+    expect(await log({ policy: { mask: () => ['/labels/id'] } }, record(1))).toEqual([]);
+  });
+
   it('never writes an event whose mask policy failed', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const events = await log({ metrics, policy: { mask: () => { throw new Error('no such entrypoint'); } } }, record(1));
