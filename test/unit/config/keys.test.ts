@@ -126,6 +126,11 @@ describe('the config schema\'s keys', () => {
     expect(readFileSync(join(ROOT, file), 'utf8').replaceAll("\\'", "'")).toContain(title);
   });
 
+  it('the static read check can fail (a key nothing reads is found)', () => {
+    expect(isRead('decision_logs.reporting.no_such_setting')).toBe(false);
+    expect(isRead('decision_logs.reporting.upload_size_limit_bytes')).toBe(true);
+  });
+
   it('has no key accepted and ignored: each is refused, shown to change behaviour, or read by the code', () => {
     const ignored = KEYS.filter((k) => !covered(k, REFUSED) && !covered(k, BEHAVIOUR) && !isRead(k));
     expect(ignored).toEqual([]);
