@@ -1,6 +1,6 @@
 import { createSilentLogger, type Logger } from '../common/logger.ts';
 import { loadConfig } from '../config/load.ts';
-import type { WasmgateConfig } from '../config/types.ts';
+import type { DecisionLogsConfig, WasmgateConfig } from '../config/types.ts';
 import { createDecisionCache } from '../decide/cache.ts';
 import { withDeadline } from '../decide/deadline.ts';
 import { withDecisionLog } from '../decide/logged.ts';
@@ -25,18 +25,24 @@ export interface LocalDecider {
 
 const CLI_VERSION = '0.1.0';
 
-export async function createLocalDecider(configFile: string | undefined, logger: Logger = createSilentLogger(), consoleLogger?: Logger): Promise<LocalDecider> {
+export interface LocalDeciderOptions {
+  /** log decisions as the config's decision_logs says (default true; `replay` re-fetches evidence without logging) */
+  decisionLogs?: boolean;
+}
+
+export async function createLocalDecider(configFile: string | undefined, logger: Logger = createSilentLogger(), options: LocalDeciderOptions = {}): Promise<LocalDecider> {
   const { config } = await loadConfig(configFile);
   const metrics = createMetrics({ defaultMetrics: false });
   const status = createStatusRegistry();
   const decisionCache = createDecisionCache({ ttlMs: 0, maxEntries: 0 });
   const wiring = await createPipelineWiring({ baseDir: configBaseDir(configFile) })({ config, metrics, status, logger, decisionCache });
   // a config with decision_logs (console, file, service) logs the CLI's decisions too
+  const { service: _service, ...noUpload } = config.decision_logs;
+  const logsConfig: DecisionLogsConfig = options.decisionLogs === false ? { ...noUpload, console: false, file: null } : config.decision_logs;
   const decisionLog = createDecisionLoggerFromConfig({
-    config: config.decision_logs, services: config.services, labels: instanceLabels(config.labels, CLI_VERSION), metrics, status, logger,
+    config: logsConfig, services: config.services, labels: instanceLabels(config.labels, CLI_VERSION), metrics, status, logger,
     ndBuiltinCache: config.nd_builtin_cache,
     policy: createBundleLogPolicy(wiring.bundles, config.decision_logs.mask_decision, config.decision_logs.drop_decision),
-    ...(consoleLogger ? { consoleLogger } : {}),
   });
   return {
     config,

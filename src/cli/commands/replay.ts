@@ -33,7 +33,8 @@ export function registerReplay(program: Command): void {
 }
 
 export async function replay(arg: string, opts: ReplayOptions, write: (s: string) => void): Promise<number> {
-  const local = await createLocalDecider(opts.config);
+  // the re-fetch is no decision of its own: not logged
+  const local = await createLocalDecider(opts.config, undefined, { decisionLogs: false });
   try {
     const event = await findEvent(arg, opts.log ?? local.config.decision_logs.file);
     const bundle = local.bundles.active();

@@ -80,8 +80,11 @@ describe('replaying logged decisions', () => {
     // without its predicates the logged input no longer allows: this is what replay has to restore
     expect(await opaAllow(dir, e.input)).toBe(false);
     const restored = join(dir, 'restored.json');
+    const logged = (await readFile(join(dir, 'capped.jsonl'), 'utf8')).trim().split('\n').length;
     const replay = await runWasmgate(['replay', e.decision_id, '--config', capped, '--input-out', restored]);
     expect(replay.code, replay.stderr + replay.stdout).toBe(0);
+    // re-fetching the evidence is no decision: nothing is logged
+    expect((await readFile(join(dir, 'capped.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(logged);
     expect(replay.stdout).toMatch(/^SAME {2}decision /);
     expect(replay.stdout).toContain('re-fetched /input/signatures/0/predicate, /input/sbom_attestations/0/predicate, /input/provenance_attestations/0/predicate (sha256 checked)');
     expect(await opaAllow(dir, JSON.parse(await readFile(restored, 'utf8')))).toBe(true);
