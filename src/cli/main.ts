@@ -5,6 +5,7 @@ import { registerBundle } from './commands/bundle.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerEvidence } from './commands/evidence.ts';
 import { registerInspect } from './commands/inspect.ts';
+import { registerReplay } from './commands/replay.ts';
 import { registerScan } from './commands/scan.ts';
 import { registerServe } from './commands/serve.ts';
 
@@ -20,6 +21,7 @@ export function createProgram(): Command {
   registerScan(program);
   registerInspect(program);
   registerBundle(program);
+  registerReplay(program);
   return program;
 }
 

@@ -1,10 +1,14 @@
 import { createSilentLogger, type Logger } from '../common/logger.ts';
 import type { CollectorOptions } from '../collect/collect.ts';
 import { loadConfig } from '../config/load.ts';
-import type { WasmgateConfig } from '../config/types.ts';
+import type { DecisionLogsConfig, WasmgateConfig } from '../config/types.ts';
 import { createDecisionCache } from '../decide/cache.ts';
 import { withDeadline } from '../decide/deadline.ts';
+import { withDecisionLog } from '../decide/logged.ts';
+import { createBundleLogPolicy } from '../logs/bundle-policy.ts';
+import { createDecisionLoggerFromConfig, instanceLabels } from '../logs/decision-logger.ts';
 import type { Decider } from '../decide/types.ts';
+import type { BundleProvider } from '../server/types.ts';
 import { createPipelineWiring } from '../server/pipeline-wiring.ts';
 import { createMetrics } from '../status/metrics.ts';
 import { createStatusRegistry } from '../status/registry.ts';
@@ -15,14 +19,20 @@ export interface LocalDecider {
   config: WasmgateConfig;
   /** fail-closed: errors and overruns come back as denies with a reason */
   decider: Decider;
+  /** the active policy bundle (replay evaluates on it) */
+  bundles: BundleProvider;
   close(): Promise<void>;
 }
+
+const CLI_VERSION = '0.1.0';
 
 export interface LocalDeciderOptions {
   /** also trust these PEM public keys (absolute paths; `wasmgate evidence --key`), with every role */
   extraKeys?: string[];
   /** reach registries this way instead of the config's `registries:` (`wasmgate evidence` flags) */
   collectorOptions?: CollectorOptions;
+  /** log decisions as the config's decision_logs says (default true; `replay` re-fetches evidence without logging) */
+  decisionLogs?: boolean;
 }
 
 export async function createLocalDecider(configFile: string | undefined, logger: Logger = createSilentLogger(), options: LocalDeciderOptions = {}): Promise<LocalDecider> {
@@ -35,9 +45,21 @@ export async function createLocalDecider(configFile: string | undefined, logger:
   const status = createStatusRegistry();
   const decisionCache = createDecisionCache({ ttlMs: 0, maxEntries: 0 });
   const wiring = await createPipelineWiring({ baseDir: configBaseDir(configFile), waitForVulnerabilityData: true, ...(options.collectorOptions ? { collectorOptions: options.collectorOptions } : {}) })({ config, metrics, status, logger, decisionCache });
+  // a config with decision_logs (console, file, service) logs the CLI's decisions too
+  const { service: _service, ...noUpload } = config.decision_logs;
+  const logsConfig: DecisionLogsConfig = options.decisionLogs === false ? { ...noUpload, console: false, file: null } : config.decision_logs;
+  const decisionLog = createDecisionLoggerFromConfig({
+    config: logsConfig, services: config.services, labels: instanceLabels(config.labels, CLI_VERSION), metrics, status, logger,
+    ndBuiltinCache: config.nd_builtin_cache,
+    policy: createBundleLogPolicy(wiring.bundles, config.decision_logs.mask_decision, config.decision_logs.drop_decision),
+  });
   return {
     config,
-    decider: withDeadline(wiring.decider, { deadlineMs: config.decision.deadline_ms, logger }),
-    close: async () => wiring.stop?.(),
+    bundles: wiring.bundles,
+    decider: withDecisionLog(withDeadline(wiring.decider, { deadlineMs: config.decision.deadline_ms, logger }), decisionLog, () => wiring.bundles.active()?.name, config.decision.paths[0]),
+    close: async () => {
+      await decisionLog.stop(5000);
+      await wiring.stop?.();
+    },
   };
 }

@@ -45,6 +45,8 @@ export interface DecisionLogsConfig {
   drop_decision: string;
   erase: string[];
   mask: LogMask[];
+  /** predicates longer than this (JSON bytes) are erased from logged inputs; 0: no cap */
+  max_predicate_bytes: number;
   reporting: {
     buffer_type: 'size' | 'event';
     buffer_size_limit_events: number;
@@ -55,7 +57,7 @@ export interface DecisionLogsConfig {
     max_decisions_per_second?: number | null;
     trigger: 'periodic' | 'immediate' | 'manual';
   };
-  request_context?: Record<string, unknown>;
+  request_context?: { http?: { headers?: string[] } };
 }
 
 export interface StatusConfig {
@@ -63,7 +65,7 @@ export interface StatusConfig {
   partition_name?: string;
   console: boolean;
   prometheus: boolean;
-  trigger: 'periodic' | 'manual';
+  trigger: 'periodic';
 }
 
 export interface ServerConfig {
@@ -153,7 +155,6 @@ export interface WasmgateConfig {
   decision_logs: DecisionLogsConfig;
   status: StatusConfig;
   default_decision: string;
-  default_authorization_decision: string;
   persistence_directory: string;
   nd_builtin_cache: boolean;
   server: ServerConfig;

@@ -1,6 +1,8 @@
 export { createDecisionCache, decisionKey, configHash, pinnedSubject, withDecisionCache } from './cache.ts';
 export type { DecisionCache, DecisionCacheOptions, DecisionCacheStats, DecisionKeyParts, DecisionVersions } from './cache.ts';
 export { withDeadline, failClosed } from './deadline.ts';
+export { withDecisionLog, verdictOf } from './logged.ts';
+export type { DecisionLogContext, DecisionLogTarget } from './logged.ts';
 export type { DeadlineOptions } from './deadline.ts';
 export { classifyError } from './reasons.ts';
 export type { CallerErrorKind, Classified, DenyReason } from './reasons.ts';

@@ -1,4 +1,5 @@
 import type { ErrorEntry, InputV1, RequestV1 } from '../assemble/input-v1.ts';
+import type { DecisionLogContext } from './logged.ts';
 
 /** "May I load this module?" — what every front end (HTTP API, CLI, NATS, Gatekeeper) asks. */
 export interface DecisionRequest {
@@ -10,6 +11,8 @@ export interface DecisionRequest {
   path?: string;
   /** per-decision time budget; default from config (900 ms) */
   deadlineMs?: number;
+  /** what the transport knows for the decision log event (path as asked, answer shape, caller, timers) */
+  log?: DecisionLogContext;
 }
 
 export interface Decision {

@@ -1,4 +1,9 @@
-export { createDecisionLogger, createDecisionLoggerFromConfig, instanceLabels } from './decision-logger.ts';
+export { createDecisionLogger, createDecisionLoggerFromConfig, instanceLabels, predicateDigest } from './decision-logger.ts';
+export { applyMask } from './policy-mask.ts';
+export type { LogPolicy } from './policy-mask.ts';
+export { createBundleLogPolicy, DEFAULT_DROP_DECISION, DEFAULT_MASK_DECISION } from './bundle-policy.ts';
+export type { PolicyBundleProvider } from './bundle-policy.ts';
+export { createOpaConsoleLogger, errorText } from './console-sink.ts';
 export type { DecisionLogger, DecisionLoggerFromConfig, DecisionLoggerOptions } from './decision-logger.ts';
 export { createConsoleSink } from './console-sink.ts';
 export { createFileSink } from './file-sink.ts';
@@ -10,4 +15,6 @@ export type { MaskRule, Redactor } from './erase.ts';
 export { LogsError } from './error.ts';
 export type { LogsErrorCode } from './error.ts';
 export type { DecisionLogSink } from './sink.ts';
-export type { DecisionEventV1, DecisionLogRecord } from './event.ts';
+export type { DecisionErrorV1, DecisionEventV1, DecisionLogRecord, DecisionTransport } from './event.ts';
+export { findEvent, replayAnswer, replayEvent, restoreInput } from './replay.ts';
+export type { ReplayBundle, ReplayOutcome } from './replay.ts';

@@ -3,6 +3,9 @@ import type { Logger } from '../common/logger.ts';
 import type { WasmgateConfig } from '../config/types.ts';
 import { configHash, createDecisionCache, withDecisionCache, type DecisionCache } from '../decide/cache.ts';
 import { withDeadline } from '../decide/deadline.ts';
+import { withDecisionLog } from '../decide/logged.ts';
+import { createBundleLogPolicy } from '../logs/bundle-policy.ts';
+import { startStatusReporter } from '../status/reporter.ts';
 import type { Decider } from '../decide/types.ts';
 import { createDecisionLoggerFromConfig, instanceLabels, type DecisionLogger } from '../logs/decision-logger.ts';
 import { createMetrics, type Metrics } from '../status/metrics.ts';
@@ -43,6 +46,8 @@ export interface ServiceOptions {
   env?: NodeJS.ProcessEnv;
   /** decision-log console sink logger (tests); default pino on stdout */
   consoleLogger?: Logger;
+  /** status console logger (tests); default pino on stdout */
+  statusConsoleLogger?: Logger;
 }
 
 export interface RunningService {
@@ -83,8 +88,12 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const labels = instanceLabels(config.labels, version);
   const loggingOn = config.decision_logs.console || config.decision_logs.file !== null || config.decision_logs.service !== undefined;
   if (loggingOn) status.register('decision_logs');
+  // mask_decision / drop_decision read the active bundle, known once the wiring is up
+  let bundleProvider: ServerDeps['bundles'] | undefined;
   const decisionLog = createDecisionLoggerFromConfig({
     config: config.decision_logs, services: config.services, labels, metrics, status, logger,
+    ndBuiltinCache: config.nd_builtin_cache,
+    policy: createBundleLogPolicy({ active: () => bundleProvider?.active() ?? null }, config.decision_logs.mask_decision, config.decision_logs.drop_decision),
     ...(o.consoleLogger ? { consoleLogger: o.consoleLogger } : {}),
   });
   status.subscribe((snap) => {
@@ -98,11 +107,18 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     onLookup: (hit) => (hit ? metrics.cacheHits : metrics.cacheMisses).labels('decision').inc(),
   });
   const wiring = await o.wire({ config, metrics, status, logger, decisionCache: cache });
+  bundleProvider = wiring.bundles;
   wiring.onInvalidate?.(() => cache.invalidateAll());
   metrics.onCollect(() => metrics.cacheEntries.labels('decision').set(cache.stats().size));
-  const chain = (c: WasmgateConfig): Decider => withDeadline(withDecisionCache(wiring.decider, cache, () => wiring.versions(), c.decision.paths[0] === undefined ? undefined : canonicalConfiguredPath(c.decision.paths[0])), {
+  // every decision, whatever the transport, is logged once: the logging decorator is outside cache and deadline
+  const chain = (c: WasmgateConfig): Decider => withDecisionLog(withDeadline(withDecisionCache(wiring.decider, cache, () => wiring.versions(), c.decision.paths[0] === undefined ? undefined : canonicalConfiguredPath(c.decision.paths[0])), {
     deadlineMs: c.decision.deadline_ms,
     logger,
+  }), decisionLog, () => wiring.bundles.active()?.name, c.decision.paths[0]);
+  const statusReporter = startStatusReporter({
+    config: config.status, services: config.services, labels, registry: status, metrics, logger,
+    decisionLogs: () => (loggingOn ? { metrics: decisionLog.stats() } : undefined),
+    ...(o.statusConsoleLogger ? { consoleLogger: o.statusConsoleLogger } : {}),
   });
   // A reload swaps the chain (a new deadline); each decision keeps the one it started with.
   let active = { config, decider: chain(config) };
@@ -170,6 +186,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         await listeners.close(config.server.shutdown_grace_ms);
         await wasmcloud?.stop();
         await decisionLog.stop(Math.min(5000, config.server.shutdown_grace_ms));
+        await statusReporter?.stop();
         await wiring.stop?.();
         logger.info('wasmgate stopped');
       })();

@@ -34,6 +34,7 @@ export interface Metrics {
   readonly decisionLogsDroppedBufferSizeLimitExceeded: Counter;
   readonly decisionLogsDroppedBufferSizeLimitBytesExceeded: Counter;
   readonly decisionLogsEncodingFailure: Counter;
+  readonly decisionLogsDroppedRateLimitExceeded: Counter;
   readonly decisionLogsUploadFailures: Counter;
   /** runs `fn` before each scrape (to set gauges such as cache sizes from their owners) */
   onCollect(fn: () => void): void;
@@ -121,6 +122,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       registers: r,
     }),
     decisionLogsEncodingFailure: new Counter({ name: 'decision_logs_encoding_failure', help: 'Decision log events that could not be encoded.', registers: r }),
+    decisionLogsDroppedRateLimitExceeded: new Counter({
+      name: 'decision_logs_dropped_rate_limit_exceeded',
+      help: 'Decision log events dropped because decision_logs.reporting.max_decisions_per_second was exceeded.',
+      registers: r,
+    }),
     decisionLogsUploadFailures: new Counter({ name: 'wasmgate_decision_logs_upload_failures_total', help: 'Failed decision log upload attempts.', registers: r }),
     onCollect(fn) {
       collectors.add(fn);

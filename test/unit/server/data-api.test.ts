@@ -192,6 +192,35 @@ describe('POST /v1/data/{other path}', () => {
   });
 });
 
+describe('server.encoding.gzip', () => {
+  it('gzips answers from server.encoding.gzip.min_length bytes, at compression_level', async () => {
+    const sizes: Record<string, number> = {};
+    for (const [name, yaml] of [['default', ''], ['small', 'server: {encoding: {gzip: {min_length: 10, compression_level: 1}}}\n'], ['best', 'server: {encoding: {gzip: {min_length: 10, compression_level: 9}}}\n']] as const) {
+      const s = await startTestService({ decider: createFakeDecider(), bundle: createFakeBundle({ data: { x: 1 } }), yaml });
+      try {
+        const { request } = await import('node:http');
+        const body = JSON.stringify({ input: { text: 'wasmgate '.repeat(40) } });
+        const res = await new Promise<{ encoding: string | undefined; length: number }>((resolve, reject) => {
+          const req = request(`${s.url}/v1/data/test/echo`, { method: 'POST', headers: { 'accept-encoding': 'gzip', 'content-type': 'application/json' } }, (r) => {
+            let n = 0;
+            r.on('data', (c: Buffer) => (n += c.length));
+            r.on('end', () => resolve({ encoding: r.headers['content-encoding'], length: n }));
+          });
+          req.on('error', reject);
+          req.end(body);
+        });
+        sizes[name] = res.length;
+        // a ~400-byte answer: under the default 1024 it is sent as is, over a min_length of 10 it is gzipped
+        expect(res.encoding).toBe(name === 'default' ? undefined : 'gzip');
+      } finally {
+        await s.stop();
+      }
+    }
+    expect(sizes.small).toBeLessThan(sizes.default!);
+    expect(sizes.best).toBeLessThanOrEqual(sizes.small!);
+  });
+});
+
 describe('GET /v1/data/{path}?input=', () => {
   it('evaluates the URL-encoded input', async () => {
     const res = await fetch(`${svc.url}/v1/data/wasm/sbom/allow?input=${encodeURIComponent(JSON.stringify({ module: { ref: REF } }))}`);
