@@ -204,7 +204,7 @@ export function createDataApi(deps: ServerDeps): DataApi {
     if (decision?.cached) m.counter_server_query_cache_hit = 1;
     const ev: Evaluated = { defined: answered.defined, result: answered.result, decisionId: decision?.decision_id ?? randomUUID(), metrics: m };
     // without a module ref there is no decision to log for the Decider: logged here, in the same shape
-    if (decision === null) log(req, path, evalInput, true, ev, t0, answered.error);
+    if (decision === null) log(req, path, input, hasInput, ev, t0, answered.error);
     return ev;
   };
 

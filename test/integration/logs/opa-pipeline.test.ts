@@ -108,7 +108,7 @@ describe('decision logs through a pipeline built for OPA', () => {
         ],
         trusted_roots: [join(ROOT, 'demo/trusted_root.json')],
       },
-      vulnerability_db: { path: join(ROOT, 'demo/osv/rustsec-osv-all.zip') },
+      vulnerability_db: { path: join(ROOT, 'demo/osv/rustsec-osv-all.zip'), max_age: null }, // the demo's frozen export
       persistence_directory: join(dir, 'wg-state'),
       services: { consumer: { url: `http://127.0.0.1:${consumerPort}` } },
       nd_builtin_cache: true,

@@ -38,7 +38,7 @@ async function writeConfig(dir: string, name: string, decisionLogs: Record<strin
       ],
       trusted_roots: [join(REPO, 'demo/trusted_root.json')],
     },
-    vulnerability_db: { path: join(REPO, 'demo/osv/rustsec-osv-all.zip') },
+    vulnerability_db: { path: join(REPO, 'demo/osv/rustsec-osv-all.zip'), max_age: null }, // the demo's frozen export
     persistence_directory: join(dir, 'state'),
     decision_logs: decisionLogs,
   }));

@@ -262,7 +262,13 @@ describe('side by side with opa run --server 1.22.3 (issue 14)', () => {
       expect(w.body.replace(/,?\n\s*"decision_id": "[^"]+"/, '')).toBe(o.body);
     });
     it('health: /health, and /health/live and /health/ready without a system.health policy', async () => {
-      await same({ method: 'GET', path: '/health' });
+      // /health: OPA's answer plus one documented addition, the vulnerability data (issue 20)
+      const [w, o] = await Promise.all([send(wgPort, 'GET', '/health'), send(opaPort, 'GET', '/health')]);
+      expect([w.status, w.type]).toEqual([o.status, o.type]);
+      const { vulnerability_db: db, ...rest } = JSON.parse(w.body) as { vulnerability_db?: { state?: string } };
+      expect(rest).toEqual(JSON.parse(o.body));
+      expect(db?.state).toBe('OK');
+      compared++;
       await same({ method: 'GET', path: '/health/live' });
       await same({ method: 'GET', path: '/health/ready' });
     });
