@@ -30,7 +30,7 @@ describe.skipIf(missingOutsideCi('opa'))('operator flow: change trust and policy
     const doc = {
       registries: { allow: [] },
       trust: { keyless, trusted_roots: [join(REPO, 'demo', 'trusted_root.json')] },
-      vulnerability_db: { path: join(REPO, 'demo', 'osv', 'rustsec-osv-all.zip') },
+      vulnerability_db: { path: join(REPO, 'demo', 'osv', 'rustsec-osv-all.zip'), max_age: null }, // the demo's frozen export
       persistence_directory: join(dir, `persist-${name}`),
       decision_logs: { console: false },
       ...(bundlePath ? { bundles: { mine: { resource: bundlePath, persist: false } } } : {}),
