@@ -295,6 +295,7 @@ export const configSchema = {
           description: 'registry hosts (host or host:port, `*.example.com` wildcards) modules may come from; [] allows only oci: layouts',
         },
         insecure: { type: 'array', items: str, default: [], description: 'hosts spoken to over plain HTTP (loopback test registries)' },
+        tag_ttl_seconds: { type: 'integer', minimum: 0, default: 0, description: 'how long a registry tag\'s resolution (one HEAD) is reused before the registry is asked again; 0 = every decision by tag asks' },
         docker_config: { type: ['string', 'null'], default: null, description: 'path to a Docker config.json (default $DOCKER_CONFIG/config.json, then ~/.docker/config.json)' },
         signature_repositories: {
           type: 'object',

@@ -77,6 +77,8 @@ export interface RegistriesConfig {
   allow: string[];
   insecure: string[];
   docker_config: string | null;
+  /** seconds a registry tag's resolution is reused (0: resolve on every decision) */
+  tag_ttl_seconds: number;
   /** module repository (`registry/repo`) → further repositories holding its signatures (cosign's COSIGN_REPOSITORY) */
   signature_repositories: Record<string, string[]>;
   limits: {

@@ -88,6 +88,10 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
         return { bundleRevision: bundle.revision, bundleDigest: bundle.digest, trustHash, dbVersion: vulns?.version ?? 'none' };
       },
       onInvalidate: (hook) => hooks.push(hook),
+      async resolveRef(ref, signal) {
+        const r = await collector.resolve?.(ref, signal ? { signal } : {});
+        return r ? r.pinned : null;
+      },
       async stop() {
         await bundles.stop();
         await vulns?.stop();

@@ -82,7 +82,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const wiring = await o.wire({ config, metrics, status, logger, decisionCache: cache });
   wiring.onInvalidate?.(() => cache.invalidateAll());
   metrics.onCollect(() => metrics.cacheEntries.labels('decision').set(cache.stats().size));
-  const decider: Decider = withDeadline(withDecisionCache(wiring.decider, cache, () => wiring.versions(), config.decision.paths[0]), {
+  const decider: Decider = withDeadline(withDecisionCache(wiring.decider, cache, () => wiring.versions(), config.decision.paths[0], wiring.resolveRef?.bind(wiring)), {
     deadlineMs: config.decision.deadline_ms,
     logger,
   });

@@ -13,6 +13,8 @@ export interface ServiceWiring {
   bundles: BundleProvider;
   /** what cached decisions depend on now; null while unknown (nothing is cached) */
   versions(): DecisionVersions | null;
+  /** pins a tag ref to its current digest (the decision cache then answers it from the digest's decision) */
+  resolveRef?(ref: string, signal?: AbortSignal): Promise<string | null>;
   /** extra cache sizes for /v1/status (e.g. the evidence cache) */
   cacheStats?(): Record<string, unknown>;
   /** registers a hook called when cached decisions must go (bundle activation, trust or DB change) */
