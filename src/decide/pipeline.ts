@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { assembleInput } from '../assemble/assemble.ts';
-import type { ErrorEntry, Evidence, VulnerabilityMatch, VulnerabilityScan, WasmFactsV1 } from '../assemble/input-v1.ts';
+import type { ErrorEntry, Evidence, InputV1, VulnerabilityMatch, VulnerabilityScan, WasmFactsV1 } from '../assemble/input-v1.ts';
 import type { Collector } from '../collect/collect.ts';
 import type { CollectedEvidence } from '../collect/types.ts';
 import { messageOf, WasmgateError } from '../common/error.ts';
@@ -11,7 +11,7 @@ import { ingestVulnAttestation } from '../analyse/vulns/ingest.ts';
 import type { OsvDatabase } from '../analyse/vulns/database.ts';
 import { embeddedDependenciesToComponents, inspectWasmLayer } from '../analyse/wasm/index.ts';
 import type { EvaluationResult, LoadedBundle } from '../policy/engine/types.ts';
-import { verifyEvidence } from '../verify/verify-evidence.ts';
+import { verifyEvidence, type VerifiedEvidence, type VerifyOptions } from '../verify/verify-evidence.ts';
 import type { TrustPolicy } from '../verify/trust/policy.ts';
 import type { Decider, Decision, DecisionRequest } from './types.ts';
 
@@ -30,6 +30,10 @@ export interface PipelineDeps {
   defaultPath?: string;
   logger?: Logger;
   now?: () => Date;
+  /** verification (default verifyEvidence); e.g. a verification cache's `verify` */
+  verify?: (collected: CollectedEvidence, trust: TrustPolicy, opts: VerifyOptions) => Promise<VerifiedEvidence>;
+  /** evaluation of an uncached decision (default: on this thread); e.g. a worker pool's `evaluate` */
+  evaluate?: (bundle: LoadedBundle, path: string, input: InputV1) => Promise<EvaluationResult>;
 }
 
 const VULN_PREDICATE = /^https:\/\/cosign\.sigstore\.dev\/attestation\/vuln\/v1$/;
@@ -98,7 +102,7 @@ function verdict(path: string, result: unknown): { allow: boolean; deny: string[
  * one parse of the input, rather than the whole package document (which would
  * also compute every helper rule). Any other path is evaluated as asked.
  */
-function evaluateDecision(bundle: LoadedBundle, path: string, input: unknown): EvaluationResult {
+export function evaluateDecision(bundle: LoadedBundle, path: string, input: unknown): EvaluationResult {
   const allowPath = `${path}/allow`;
   const denyPath = `${path}/deny`;
   if (bundle.evaluateMany && bundle.entrypoints.includes(allowPath) && bundle.entrypoints.includes(denyPath)) {
@@ -142,7 +146,7 @@ export function createPipelineDecider(deps: PipelineDeps): Decider {
       metrics.timer_wasmgate_collect_ns = t();
 
       t = timer();
-      const verified = await verifyEvidence(collected, deps.trust(), deps.now ? { now: deps.now() } : {});
+      const verified = await (deps.verify ?? verifyEvidence)(collected, deps.trust(), deps.now ? { now: deps.now() } : {});
       metrics.timer_wasmgate_verify_ns = t();
 
       let wasm: WasmFactsV1 | null = null;
@@ -173,7 +177,7 @@ export function createPipelineDecider(deps: PipelineDeps): Decider {
       });
 
       t = timer();
-      const evaluated = evaluateDecision(bundle, path, input);
+      const evaluated = deps.evaluate ? await deps.evaluate(bundle, path, input) : evaluateDecision(bundle, path, input);
       metrics.timer_rego_query_eval_ns = t();
       if (!evaluated.defined) {
         throw new WasmgateError('NO_TRUSTED_POLICY', `the active bundle ${bundle.name} (revision ${bundle.revision}) does not define ${path}: it cannot answer this decision path`);

@@ -6,6 +6,7 @@ import { configHash } from '../decide/cache.ts';
 import { createPipelineDecider } from '../decide/pipeline.ts';
 import { createBundleManager, type BundleManagerOptions } from '../policy/bundles/index.ts';
 import { loadTrustPolicy } from '../verify/trust/load.ts';
+import { createVerificationCache } from '../verify/cache.ts';
 import type { ServiceWiring, Wire } from './wiring.ts';
 
 export interface PipelineWiringOptions {
@@ -64,8 +65,12 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
     });
     await bundles.start();
 
+    // verification outcomes by content (evidence digests, subject, trust hash): a tag re-asked, or another
+    // request context for the same module, does not re-verify the same bytes
+    const verification = createVerificationCache();
     const decider = createPipelineDecider({
       collector,
+      verify: (collected, t, opts) => verification.verify(collected, t, opts),
       trust: () => trust,
       bundle: (path) => bundles.activeFor(path),
       vulnerabilities: () => vulns?.current ?? null,
@@ -88,6 +93,7 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
         return { bundleRevision: bundle.revision, bundleDigest: bundle.digest, trustHash, dbVersion: vulns?.version ?? 'none' };
       },
       onInvalidate: (hook) => hooks.push(hook),
+      cacheStats: () => ({ verification: verification.stats() }),
       async resolveRef(ref, signal) {
         const r = await collector.resolve?.(ref, signal ? { signal } : {});
         return r ? r.pinned : null;
