@@ -360,6 +360,16 @@ export const configSchema = {
           properties: {
             ttl_seconds: { ...nonNegInt, default: 300, description: 'seconds a decision stays cached; 0 disables the cache' },
             max_entries: { ...posInt, default: 10000 },
+            verification_entries: { ...nonNegInt, default: 4096, description: 'verification results cached by content (evidence digests, subject, trust); 0 disables' },
+          },
+          additionalProperties: false,
+        },
+        evaluation: {
+          type: 'object',
+          default: {},
+          properties: {
+            threads: { type: ['integer', 'null'], minimum: 0, default: null, description: 'policy evaluation worker threads; null: the cores less one (at least 1); 0: evaluate on the event loop' },
+            max_queue: { ...posInt, default: 256, description: 'evaluations waiting for a worker at most; over it a decision is denied with reason overloaded' },
           },
           additionalProperties: false,
         },

@@ -101,7 +101,9 @@ export interface DecisionConfig {
   /** normalised: no leading or trailing slash */
   paths: string[];
   deadline_ms: number;
-  cache: { ttl_seconds: number; max_entries: number };
+  cache: { ttl_seconds: number; max_entries: number; verification_entries: number };
+  /** policy evaluation off the event loop: worker threads (null: cores − 1, 0: none) and the queue bound */
+  evaluation: { threads: number | null; max_queue: number };
 }
 
 export interface UnixListenerConfig {

@@ -12,6 +12,7 @@ import type { OsvDatabase } from '../analyse/vulns/database.ts';
 import { embeddedDependenciesToComponents, inspectWasmLayer } from '../analyse/wasm/index.ts';
 import type { EvaluationResult, LoadedBundle } from '../policy/engine/types.ts';
 import { verifyEvidence, type VerifiedEvidence, type VerifyOptions } from '../verify/verify-evidence.ts';
+import { evaluateDecision } from './evaluate.ts';
 import type { TrustPolicy } from '../verify/trust/policy.ts';
 import type { Decider, Decision, DecisionRequest } from './types.ts';
 
@@ -95,25 +96,6 @@ function verdict(path: string, result: unknown): { allow: boolean; deny: string[
     return { allow: r.allow === true && deny.length === 0, deny };
   }
   return { allow: false, deny: [] };
-}
-
-/**
- * A decision package (`wasm/sbom`) is answered as `{allow, deny}`: both rules on
- * one parse of the input, rather than the whole package document (which would
- * also compute every helper rule). Any other path is evaluated as asked.
- */
-export function evaluateDecision(bundle: LoadedBundle, path: string, input: unknown): EvaluationResult {
-  const allowPath = `${path}/allow`;
-  const denyPath = `${path}/deny`;
-  if (bundle.evaluateMany && bundle.entrypoints.includes(allowPath) && bundle.entrypoints.includes(denyPath)) {
-    const [allow, deny] = bundle.evaluateMany([allowPath, denyPath], input);
-    if (!allow?.defined && !deny?.defined) return { defined: false };
-    const result: Record<string, unknown> = {};
-    if (allow?.defined) result.allow = allow.result;
-    if (deny?.defined) result.deny = deny.result;
-    return { defined: true, result };
-  }
-  return bundle.evaluate(path, input);
 }
 
 /**

@@ -7,6 +7,7 @@ import { createPipelineDecider } from '../decide/pipeline.ts';
 import { createBundleManager, type BundleManagerOptions } from '../policy/bundles/index.ts';
 import { loadTrustPolicy } from '../verify/trust/load.ts';
 import { createVerificationCache } from '../verify/cache.ts';
+import { createEvaluationPool } from '../policy/pool/pool.ts';
 import type { ServiceWiring, Wire } from './wiring.ts';
 
 export interface PipelineWiringOptions {
@@ -67,10 +68,23 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
 
     // verification outcomes by content (evidence digests, subject, trust hash): a tag re-asked, or another
     // request context for the same module, does not re-verify the same bytes
-    const verification = createVerificationCache();
+    const verificationEntries = config.decision.cache.verification_entries;
+    const verification = verificationEntries > 0 ? createVerificationCache({
+      maxEntries: verificationEntries,
+      onLookup: (hit) => (hit ? metrics.cacheHits : metrics.cacheMisses).labels('verification').inc(),
+    }) : null;
+    // uncached evaluations on worker threads: a long one does not hold up cached answers on the event loop
+    const evalConfig = config.decision.evaluation;
+    const pool = evalConfig.threads === 0 ? null : createEvaluationPool({
+      ...(evalConfig.threads !== null ? { threads: evalConfig.threads } : {}),
+      maxQueue: evalConfig.max_queue,
+      onEvent: (event) => metrics.evaluationPool.labels(event).inc(),
+      logger,
+    });
     const decider = createPipelineDecider({
       collector,
-      verify: (collected, t, opts) => verification.verify(collected, t, opts),
+      ...(verification ? { verify: (collected, t, opts) => verification.verify(collected, t, opts) } : {}),
+      ...(pool ? { evaluate: (bundle, path, input) => pool.evaluate(bundle, path, input) } : {}),
       trust: () => trust,
       bundle: (path) => bundles.activeFor(path),
       vulnerabilities: () => vulns?.current ?? null,
@@ -82,6 +96,15 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
     const hooks: Array<() => void> = [];
     const invalidate = (): void => hooks.forEach((h) => h());
     bundles.onActivate(invalidate);
+    if (pool) {
+      // each activated bundle is instantiated on the workers before decisions need it there
+      const warm = (): void => {
+        const active = bundles.active();
+        if (active) pool.prepare(active).catch((err: unknown) => logger.warn({ err }, 'evaluation workers could not load the bundle'));
+      };
+      bundles.onActivate(warm);
+      warm();
+    }
     vulns?.onSwap(invalidate);
 
     return {
@@ -93,7 +116,7 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
         return { bundleRevision: bundle.revision, bundleDigest: bundle.digest, trustHash, dbVersion: vulns?.version ?? 'none' };
       },
       onInvalidate: (hook) => hooks.push(hook),
-      cacheStats: () => ({ verification: verification.stats() }),
+      cacheStats: () => ({ ...(verification ? { verification: verification.stats() } : {}), ...(pool ? { evaluation_pool: pool.stats() } : {}) }),
       async resolveRef(ref, signal) {
         const r = await collector.resolve?.(ref, signal ? { signal } : {});
         return r ? r.pinned : null;
@@ -102,6 +125,7 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
         await bundles.stop();
         await vulns?.stop();
         await collector.close();
+        await pool?.close();
       },
     };
   };

@@ -97,7 +97,7 @@ export interface VerificationCache {
  * Failures to verify are results like any other (the bytes will not verify tomorrow either); a thrown error is
  * never stored. Cached entries are shared between decisions: nothing downstream may mutate them.
  */
-export function createVerificationCache(options: { store?: VerificationStore; maxEntries?: number } = {}): VerificationCache {
+export function createVerificationCache(options: { store?: VerificationStore; maxEntries?: number; onLookup?: (hit: boolean) => void } = {}): VerificationCache {
   const store = options.store ?? createMemoryVerificationStore(options.maxEntries);
   let currentTrust: string | undefined;
   const stats: VerificationCacheStats = { hits: 0, misses: 0, invalidations: 0 };
@@ -116,6 +116,7 @@ export function createVerificationCache(options: { store?: VerificationStore; ma
       for (const raw of collected.evidence) {
         const key = verificationKey(raw, collected.module, trustHash);
         let result = await store.get(key);
+        options.onLookup?.(result !== undefined);
         if (result !== undefined) {
           stats.hits++;
         } else {
