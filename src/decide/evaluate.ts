@@ -1,3 +1,5 @@
+import type { InputV1 } from '../assemble/input-v1.ts';
+import { serializeInput } from '../assemble/serialize.ts';
 import type { EvaluationResult, LoadedBundle } from '../policy/engine/types.ts';
 
 /** What evaluateDecision needs of a bundle (a LoadedBundle, or a bundle bound to input already serialised). */
@@ -21,4 +23,26 @@ export function evaluateDecision(bundle: DecisionEvaluator, path: string, input:
     return { defined: true, result };
   }
   return bundle.evaluate(path, input);
+}
+
+/** A bundle that also takes input already serialised (the engine's WasmBundle). */
+interface JsonEvaluator extends DecisionEvaluator {
+  evaluateJson(path: string, inputJson: string): EvaluationResult;
+  evaluateManyJson(paths: readonly string[], inputJson: string): EvaluationResult[];
+}
+
+function takesJson(b: DecisionEvaluator): b is JsonEvaluator {
+  const j = b as Partial<JsonEvaluator>;
+  return typeof j.evaluateJson === 'function' && typeof j.evaluateManyJson === 'function';
+}
+
+/** evaluateDecision on an assembled input, serialised once with the evidence text cached (serializeInput). */
+export function evaluateInput(bundle: DecisionEvaluator, path: string, input: InputV1): EvaluationResult {
+  if (!takesJson(bundle)) return evaluateDecision(bundle, path, input);
+  const json = serializeInput(input);
+  return evaluateDecision({
+    entrypoints: bundle.entrypoints,
+    evaluate: (p) => bundle.evaluateJson(p, json),
+    evaluateMany: (ps) => bundle.evaluateManyJson(ps, json),
+  }, path, undefined);
 }

@@ -5,14 +5,15 @@ import type { Collector } from '../collect/collect.ts';
 import type { CollectedEvidence } from '../collect/types.ts';
 import { messageOf, WasmgateError } from '../common/error.ts';
 import { createSilentLogger, type Logger } from '../common/logger.ts';
-import { componentsFromSbom, type Component } from '../analyse/sbom/index.ts';
+import type { Component } from '../analyse/sbom/index.ts';
+import { componentsFromSbomOnce } from '../analyse/sbom/memo.ts';
 import { scanComponents, type ScanOptions } from '../analyse/vulns/scan.ts';
 import { ingestVulnAttestation } from '../analyse/vulns/ingest.ts';
 import type { OsvDatabase } from '../analyse/vulns/database.ts';
 import { embeddedDependenciesToComponents, inspectWasmLayer } from '../analyse/wasm/index.ts';
 import type { EvaluationResult, LoadedBundle } from '../policy/engine/types.ts';
 import { verifyEvidence, type VerifiedEvidence, type VerifyOptions } from '../verify/verify-evidence.ts';
-import { evaluateDecision } from './evaluate.ts';
+import { evaluateInput } from './evaluate.ts';
 import type { TrustPolicy } from '../verify/trust/policy.ts';
 import type { Decider, Decision, DecisionRequest } from './types.ts';
 
@@ -54,7 +55,7 @@ function componentsOf(sboms: readonly Evidence[], wasm: WasmFactsV1 | null, erro
   for (const sbom of sboms) {
     if (!sbom.verified) continue;
     try {
-      componentsFromSbom(sbom.predicate).forEach(add);
+      componentsFromSbomOnce(sbom.predicate).forEach(add);
     } catch (err) {
       errors.push({ code: 'invalid_evidence', message: `the verified SBOM in ${sbom.manifest_digest} could not be read: ${messageOf(err)}` });
     }
@@ -159,7 +160,7 @@ export function createPipelineDecider(deps: PipelineDeps): Decider {
       });
 
       t = timer();
-      const evaluated = deps.evaluate ? await deps.evaluate(bundle, path, input) : evaluateDecision(bundle, path, input);
+      const evaluated = deps.evaluate ? await deps.evaluate(bundle, path, input) : evaluateInput(bundle, path, input);
       metrics.timer_rego_query_eval_ns = t();
       if (!evaluated.defined) {
         throw new WasmgateError('NO_TRUSTED_POLICY', `the active bundle ${bundle.name} (revision ${bundle.revision}) does not define ${path}: it cannot answer this decision path`);

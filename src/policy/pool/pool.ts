@@ -1,8 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
+import type { InputV1 } from '../../assemble/input-v1.ts';
+import { serializeInput } from '../../assemble/serialize.ts';
 import { WasmgateError } from '../../common/error.ts';
 import { createSilentLogger, type Logger } from '../../common/logger.ts';
-import { evaluateDecision } from '../../decide/evaluate.ts';
+import { evaluateInput } from '../../decide/evaluate.ts';
 import { bundleSpec, type BundleSpec } from '../engine/engine.ts';
 import { EngineError, type EngineErrorCode } from '../engine/error.ts';
 import type { EvaluationResult, LoadedBundle } from '../engine/types.ts';
@@ -38,7 +40,7 @@ export interface EvaluationPool {
    * evaluateDecision on a worker; a bundle that cannot move to a worker (host builtins), or one the workers are
    * still instantiating (the first seconds after start or an activation), is evaluated here
    */
-  evaluate(bundle: LoadedBundle, path: string, input: unknown): Promise<EvaluationResult>;
+  evaluate(bundle: LoadedBundle, path: string, input: InputV1): Promise<EvaluationResult>;
   /** instantiates a bundle on every worker (done on first use anyway); resolves when they have it */
   prepare(bundle: LoadedBundle): Promise<void>;
   stats(): EvaluationPoolStats;
@@ -104,7 +106,7 @@ export function createEvaluationPool(options: EvaluationPoolOptions = {}): Evalu
   return {
     async evaluate(bundle, path, input) {
       const s = specOf(bundle);
-      if (s === null || !s.ready) return evaluateDecision(bundle, path, input);
+      if (s === null || !s.ready) return evaluateInput(bundle, path, input);
       if (pool.queueSize >= maxQueue) {
         counts.rejected++;
         options.onEvent?.('queue_full');
@@ -112,7 +114,7 @@ export function createEvaluationPool(options: EvaluationPoolOptions = {}): Evalu
       }
       let reply: EvaluationReply;
       try {
-        reply = await pool.run({ key: s.key, spec: s.spec, path, input: JSON.stringify(input) });
+        reply = await pool.run({ key: s.key, spec: s.spec, path, input: serializeInput(input) });
       } catch (err) {
         if (err instanceof Error && /queue is at limit/i.test(err.message)) {
           counts.rejected++;

@@ -4,6 +4,7 @@
  * recovers; over the queue bound a decision is denied with reason `overloaded` and counted.
  */
 import { fileURLToPath } from 'node:url';
+import type { InputV1 } from '../../../src/assemble/input-v1.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCollector } from '../../../src/collect/collect.ts';
 import { parseConfig } from '../../../src/config/load.ts';
@@ -69,8 +70,9 @@ describe('evaluation worker pool', () => {
     const { decider, events } = await setup({ threads: 1, maxQueue: 1 });
     const bundle = await loadBundleFile(embeddedBundlePath());
     await pool!.prepare(bundle);
+    const SLOW = { note: 'slow-evaluation' } as unknown as InputV1;
     // one evaluation holds the only worker for 5 s, one waits: the queue is full
-    const held = [pool!.evaluate(bundle, 'wasm/sbom', { note: 'slow-evaluation' }), pool!.evaluate(bundle, 'wasm/sbom', { note: 'slow-evaluation' })];
+    const held = [pool!.evaluate(bundle, 'wasm/sbom', SLOW), pool!.evaluate(bundle, 'wasm/sbom', SLOW)];
     const turnedAway = await decider.decide({ ref: REF });
     expect(turnedAway.allow).toBe(false);
     expect(turnedAway.errors[0]?.code).toBe('overloaded');
