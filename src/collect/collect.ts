@@ -112,18 +112,37 @@ export function createCollector(options: CollectorOptions = {}): Collector {
   const tagTtlMs = options.tagTtlMs ?? 0;
   const now = options.now ?? Date.now;
   const tagCache = new Map<string, { digest: string; expires: number }>();
+  const tagInflight = new Map<string, Promise<string>>();
   const MAX_TAGS = 10_000;
 
-  async function resolveTag(store: ArtifactStore, repository: string, tag: string, fetchOpts: FetchOptions): Promise<string> {
-    if (store.kind !== 'registry' || tagTtlMs <= 0) return lookupTag(store, repository, tag, fetchOpts);
+  /**
+   * One registry lookup per tag at a time: concurrent asks for a tag share the HEAD in flight (as concurrent asks
+   * share one decision), and with tagTtlMs a resolution is reused until it expires.
+   */
+  function resolveRegistryTag(store: ArtifactStore, repository: string, tag: string, fetchOpts: FetchOptions): Promise<string> {
     const key = `${repository}:${tag}`;
-    const hit = tagCache.get(key);
-    if (hit !== undefined && hit.expires > now()) return hit.digest;
-    const digest = await lookupTag(store, repository, tag, fetchOpts);
-    tagCache.delete(key);
-    tagCache.set(key, { digest, expires: now() + tagTtlMs });
-    if (tagCache.size > MAX_TAGS) tagCache.delete(tagCache.keys().next().value as string);
-    return digest;
+    if (tagTtlMs > 0) {
+      const hit = tagCache.get(key);
+      if (hit !== undefined && hit.expires > now()) return Promise.resolve(hit.digest);
+    }
+    let p = tagInflight.get(key);
+    if (p === undefined) {
+      p = lookupTag(store, repository, tag, fetchOpts).then((digest) => {
+        if (tagTtlMs > 0) {
+          tagCache.delete(key);
+          tagCache.set(key, { digest, expires: now() + tagTtlMs });
+          if (tagCache.size > MAX_TAGS) tagCache.delete(tagCache.keys().next().value as string);
+        }
+        return digest;
+      });
+      const settled = p;
+      tagInflight.set(key, settled);
+      const done = (): void => {
+        if (tagInflight.get(key) === settled) tagInflight.delete(key);
+      };
+      settled.then(done, done);
+    }
+    return p;
   }
 
   return {
@@ -133,14 +152,20 @@ export function createCollector(options: CollectorOptions = {}): Collector {
       if (parsed.digest !== undefined) return null;
       const repository = repositoryName(parsed);
       const store = storeFor(repository);
-      const deadlineMs = callOpts.deadlineMs ?? limits.deadlineMs;
-      const timeout = AbortSignal.timeout(deadlineMs);
-      const signal = callOpts.signal ? AbortSignal.any([callOpts.signal, timeout]) : timeout;
-      const fetchOpts: FetchOptions = { signal, deadlineAt: Date.now() + deadlineMs };
       let digest: string;
-      if (parsed.tag !== undefined) digest = await raceSignal(resolveTag(store, repository, parsed.tag, fetchOpts), signal, `resolving ${ref}`);
-      else if (store.defaultReference) digest = await store.defaultReference();
-      else return null;
+      if (store.kind !== 'registry') {
+        // a local layout: index.json (re-read only when it changed), no network, no deadline machinery
+        if (parsed.tag !== undefined) digest = await lookupTag(store, repository, parsed.tag, {});
+        else if (store.defaultReference) digest = await store.defaultReference();
+        else return null;
+      } else {
+        if (parsed.tag === undefined) return null;
+        const deadlineMs = callOpts.deadlineMs ?? limits.deadlineMs;
+        const timeout = AbortSignal.timeout(deadlineMs);
+        const signal = callOpts.signal ? AbortSignal.any([callOpts.signal, timeout]) : timeout;
+        // the shared lookup is not cancelled by one caller: each caller stops waiting at its own deadline
+        digest = await raceSignal(resolveRegistryTag(store, repository, parsed.tag, { deadlineAt: Date.now() + deadlineMs }), signal, `resolving ${ref}`);
+      }
       return { pinned: `${repository}@${digest}`, repository, digest };
     },
     async collect(ref, callOpts = {}) {

@@ -1,5 +1,5 @@
 import { open, readFile, stat } from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
+import { statSync, type BigIntStats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isDigest } from '../resolve/grammar.ts';
 import { ANNOTATIONS, INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES } from '../registry/constants.ts';
@@ -87,12 +87,16 @@ export class OciLayoutStore implements ArtifactStore {
 
   /**
    * index.json, re-read only when the file changed: its inode, size, mtime and ctime (nanoseconds) are compared
-   * on every call (one stat), so a rewrite in place or a rename over it is seen at once.
+   * on every call, so a rewrite in place or a rename over it is seen at once. The stat is synchronous: one
+   * metadata call on a local file costs microseconds, less than a hop through libuv's thread pool.
    */
   async currentIndex(): Promise<ImageIndex> {
-    const st: BigIntStats = await stat(join(this.dir, 'index.json'), { bigint: true }).catch((cause: unknown) => {
+    let st: BigIntStats;
+    try {
+      st = statSync(join(this.dir, 'index.json'), { bigint: true });
+    } catch (cause) {
       throw new RegistryError('LAYOUT_INVALID', `${this.dir}/index.json is missing`, { cause });
-    });
+    }
     const stamp = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
     if (this.#index?.stamp === stamp) return this.#index.index;
     const index = await this.readIndex();
