@@ -1,5 +1,5 @@
 import type { InputV1 } from '../assemble/input-v1.ts';
-import { serializeInput } from '../assemble/serialize.ts';
+import { serializeInputBytes } from '../assemble/serialize.ts';
 import type { EvaluationResult, LoadedBundle } from '../policy/engine/types.ts';
 
 /** What evaluateDecision needs of a bundle (a LoadedBundle, or a bundle bound to input already serialised). */
@@ -27,8 +27,8 @@ export function evaluateDecision(bundle: DecisionEvaluator, path: string, input:
 
 /** A bundle that also takes input already serialised (the engine's WasmBundle). */
 interface JsonEvaluator extends DecisionEvaluator {
-  evaluateJson(path: string, inputJson: string): EvaluationResult;
-  evaluateManyJson(paths: readonly string[], inputJson: string): EvaluationResult[];
+  evaluateJson(path: string, inputJson: string | Uint8Array): EvaluationResult;
+  evaluateManyJson(paths: readonly string[], inputJson: string | Uint8Array): EvaluationResult[];
 }
 
 function takesJson(b: DecisionEvaluator): b is JsonEvaluator {
@@ -36,10 +36,10 @@ function takesJson(b: DecisionEvaluator): b is JsonEvaluator {
   return typeof j.evaluateJson === 'function' && typeof j.evaluateManyJson === 'function';
 }
 
-/** evaluateDecision on an assembled input, serialised once with the evidence text cached (serializeInput). */
+/** evaluateDecision on an assembled input, serialised once with the evidence bytes cached (serializeInputBytes). */
 export function evaluateInput(bundle: DecisionEvaluator, path: string, input: InputV1): EvaluationResult {
   if (!takesJson(bundle)) return evaluateDecision(bundle, path, input);
-  const json = serializeInput(input);
+  const json = serializeInputBytes(input);
   return evaluateDecision({
     entrypoints: bundle.entrypoints,
     evaluate: (p) => bundle.evaluateJson(p, json),

@@ -6,8 +6,9 @@
 import { evaluateTask, type EvaluationReply, type EvaluationTask } from '../../src/policy/pool/worker.ts';
 
 export default function faultyEvaluate(task: EvaluationTask): EvaluationReply {
-  if (task.input.includes('crash-the-worker')) process.exit(70);
-  if (task.input.includes('slow-evaluation')) {
+  const text = typeof task.input === 'string' ? task.input : Buffer.from(task.input).toString('utf8');
+  if (text.includes('crash-the-worker')) process.exit(70);
+  if (text.includes('slow-evaluation')) {
     const until = Date.now() + 5000;
     while (Date.now() < until) { /* hold the worker */ }
   }

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { InputV1 } from '../../assemble/input-v1.ts';
-import { serializeInput } from '../../assemble/serialize.ts';
+import { serializeInputBytes } from '../../assemble/serialize.ts';
 import { WasmgateError } from '../../common/error.ts';
 import { createSilentLogger, type Logger } from '../../common/logger.ts';
 import { evaluateInput } from '../../decide/evaluate.ts';
@@ -103,6 +103,12 @@ export function createEvaluationPool(options: EvaluationPoolOptions = {}): Evalu
     return s;
   };
 
+  /** The input as bytes moved (not copied) to the worker; the spec only when the worker lacks the bundle. */
+  const runTask = (key: string, path: string, input: InputV1, spec?: BundleSpec): Promise<EvaluationReply> => {
+    const bytes = serializeInputBytes(input);
+    return pool.run({ key, path, input: bytes, ...(spec ? { spec } : {}) }, { transferList: [bytes.buffer as ArrayBuffer] });
+  };
+
   return {
     async evaluate(bundle, path, input) {
       const s = specOf(bundle);
@@ -114,7 +120,9 @@ export function createEvaluationPool(options: EvaluationPoolOptions = {}): Evalu
       }
       let reply: EvaluationReply;
       try {
-        reply = await pool.run({ key: s.key, spec: s.spec, path, input: serializeInput(input) });
+        reply = await runTask(s.key, path, input);
+        // a worker started after the warm-up (a replacement) gets the bundle with the task
+        if (!reply.ok && 'missing' in reply) reply = await runTask(s.key, path, input, s.spec);
       } catch (err) {
         if (err instanceof Error && /queue is at limit/i.test(err.message)) {
           counts.rejected++;
@@ -127,6 +135,7 @@ export function createEvaluationPool(options: EvaluationPoolOptions = {}): Evalu
         throw new EvaluationPoolError('EVALUATION_WORKER_CRASHED', `the policy evaluation worker died while evaluating ${path} (${err instanceof Error ? err.message : String(err)}); the decision is denied and the worker replaced`, { cause: err });
       }
       counts.completed++;
+      if (!reply.ok && 'missing' in reply) throw new EvaluationPoolError('EVALUATION_WORKER_CRASHED', `an evaluation worker could not load bundle ${bundle.name}; the decision is denied`);
       if (!reply.ok) throw new EngineError(reply.error.code as EngineErrorCode, reply.error.message, reply.error.details ? { details: reply.error.details } : {});
       return reply.result;
     },

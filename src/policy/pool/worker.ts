@@ -9,27 +9,31 @@ import { bundleFromSpec, type BundleSpec, type WasmBundle } from '../engine/engi
 import type { EvaluationResult } from '../engine/types.ts';
 
 export interface EvaluationTask {
-  /** identity of the bundle (its spec is only read the first time this worker sees the key) */
+  /** identity of the bundle */
   key: string;
-  spec: BundleSpec;
+  /** sent when warming a worker up, or again when a worker answered `missing` (a replacement after a crash) */
+  spec?: BundleSpec;
   path: string;
-  /** the input document as JSON text */
-  input: string;
+  /** the input document as JSON text or UTF-8 bytes */
+  input: string | Uint8Array;
   /** only instantiate the bundle (warming a worker up), evaluate nothing */
   warm?: boolean;
 }
 
 export type EvaluationReply =
   | { ok: true; result: EvaluationResult }
+  /** this worker has not instantiated the bundle yet: send the task again with its spec */
+  | { ok: false; missing: true }
   | { ok: false; error: { code: string; message: string; details?: Record<string, unknown> } };
 
 /** Bundles this worker has instantiated, newest last; a few (bundle activations are rare, old ones finish). */
 const bundles = new Map<string, WasmBundle>();
 const MAX_BUNDLES = 4;
 
-function bundleFor(task: EvaluationTask): WasmBundle {
+function bundleFor(task: EvaluationTask): WasmBundle | undefined {
   let b = bundles.get(task.key);
   if (b === undefined) {
+    if (task.spec === undefined) return undefined;
     b = bundleFromSpec(task.spec);
     bundles.set(task.key, b);
     while (bundles.size > MAX_BUNDLES) bundles.delete(bundles.keys().next().value as string);
@@ -40,6 +44,7 @@ function bundleFor(task: EvaluationTask): WasmBundle {
 export function evaluateTask(task: EvaluationTask): EvaluationReply {
   try {
     const b = bundleFor(task);
+    if (b === undefined) return { ok: false, missing: true };
     if (task.warm) return { ok: true, result: { defined: false } };
     const bound = {
       entrypoints: b.entrypoints,

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { componentsFromSbom } from '../../../src/analyse/sbom/index.ts';
 import { componentsFromSbomOnce } from '../../../src/analyse/sbom/memo.ts';
 import type { InputV1 } from '../../../src/assemble/input-v1.ts';
-import { serializeInput } from '../../../src/assemble/serialize.ts';
+import { serializeInput, serializeInputBytes } from '../../../src/assemble/serialize.ts';
 import { createCollector } from '../../../src/collect/collect.ts';
 import { EMBEDDED_DEFAULT_CONFIG_YAML } from '../../../src/config/defaults.ts';
 import { parseConfig } from '../../../src/config/load.ts';
@@ -32,6 +32,8 @@ describe('serializeInput', () => {
       expect(input.sbom_attestations[0]?.predicate).toBeDefined();
       expect(serializeInput(input)).toBe(JSON.stringify(input));
       expect(serializeInput(input)).toBe(JSON.stringify(input));
+      expect(Buffer.from(serializeInputBytes(input)).toString('utf8')).toBe(JSON.stringify(input));
+      expect(Buffer.from(serializeInputBytes(input)).toString('utf8')).toBe(JSON.stringify(input));
       // another document sharing the evidence objects (what the verification cache hands out)
       const other: InputV1 = { ...input, request: { time: '2026-01-01T00:00:00.000Z', labels: { a: 'b' } }, errors: [{ code: 'x', message: 'y' }] };
       expect(serializeInput(other)).toBe(JSON.stringify(other));
@@ -41,12 +43,13 @@ describe('serializeInput', () => {
   });
 
   it('equals JSON.stringify for arbitrary documents (property, fixed seed)', () => {
-    const evidence = fc.record({ verified: fc.boolean(), errors: fc.constant([]), format: fc.constant('sigstore-bundle'), manifest_digest: fc.string(), subject_matches: fc.boolean(), certificate: fc.constant(null), key: fc.constant(null), tlog: fc.constant(null), predicate: fc.option(fc.jsonValue(), { nil: undefined }) });
+    const evidence = fc.record({ verified: fc.boolean(), errors: fc.constant([]), format: fc.constant('sigstore-bundle'), manifest_digest: fc.string({ unit: 'grapheme' }), subject_matches: fc.boolean(), certificate: fc.constant(null), key: fc.constant(null), tlog: fc.constant(null), predicate: fc.option(fc.jsonValue(), { nil: undefined }) });
     fc.assert(fc.property(
-      fc.record({ module: fc.jsonValue(), signatures: fc.array(evidence), sbom_attestations: fc.array(evidence), provenance_attestations: fc.array(evidence), other_attestations: fc.array(evidence), vulnerability_scan: fc.jsonValue(), request: fc.jsonValue(), errors: fc.option(fc.array(fc.record({ code: fc.string(), message: fc.string() })), { nil: undefined }) }),
+      fc.record({ module: fc.jsonValue(), signatures: fc.array(evidence), sbom_attestations: fc.array(evidence), provenance_attestations: fc.array(evidence), other_attestations: fc.array(evidence), vulnerability_scan: fc.jsonValue(), request: fc.jsonValue(), errors: fc.option(fc.array(fc.record({ code: fc.string({ unit: 'grapheme' }), message: fc.string({ unit: 'grapheme' }) })), { nil: undefined }) }),
       (doc) => {
         const input = doc as unknown as InputV1;
         expect(serializeInput(input)).toBe(JSON.stringify(input));
+        expect(Buffer.from(serializeInputBytes(input)).toString('utf8')).toBe(JSON.stringify(input));
       },
     ), { seed: 1515, numRuns: 200 });
   });
