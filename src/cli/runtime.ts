@@ -22,7 +22,9 @@ export async function createLocalDecider(configFile: string | undefined, logger:
   const metrics = createMetrics({ defaultMetrics: false });
   const status = createStatusRegistry();
   const decisionCache = createDecisionCache({ ttlMs: 0, maxEntries: 0 });
-  const wiring = await createPipelineWiring({ baseDir: configBaseDir(configFile) })({ config, metrics, status, logger, decisionCache });
+  // one-shot decisions: evaluation on this thread (worker threads would only add their start-up)
+  const local: WasmgateConfig = { ...config, decision: { ...config.decision, evaluation: { ...config.decision.evaluation, threads: 0 } } };
+  const wiring = await createPipelineWiring({ baseDir: configBaseDir(configFile) })({ config: local, metrics, status, logger, decisionCache });
   return {
     config,
     decider: withDeadline(wiring.decider, { deadlineMs: config.decision.deadline_ms, logger }),

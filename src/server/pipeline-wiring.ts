@@ -96,15 +96,6 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
     const hooks: Array<() => void> = [];
     const invalidate = (): void => hooks.forEach((h) => h());
     bundles.onActivate(invalidate);
-    if (pool) {
-      // each activated bundle is instantiated on the workers before decisions need it there
-      const warm = (): void => {
-        const active = bundles.active();
-        if (active) pool.prepare(active).catch((err: unknown) => logger.warn({ err }, 'evaluation workers could not load the bundle'));
-      };
-      bundles.onActivate(warm);
-      warm();
-    }
     vulns?.onSwap(invalidate);
 
     return {

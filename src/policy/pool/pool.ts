@@ -37,11 +37,11 @@ export interface EvaluationPoolStats {
 /** Policy evaluation on worker threads, so that a long evaluation does not hold up cached answers. */
 export interface EvaluationPool {
   /**
-   * evaluateDecision on a worker; a bundle that cannot move to a worker (host builtins), or one the workers are
-   * still instantiating (the first seconds after start or an activation), is evaluated here
+   * evaluateDecision on a worker; a bundle that cannot move to a worker (host builtins), or one the workers have not
+   * instantiated yet (the first uncached decisions after start or an activation, which start that), is evaluated here
    */
   evaluate(bundle: LoadedBundle, path: string, input: InputV1): Promise<EvaluationResult>;
-  /** instantiates a bundle on every worker (done on first use anyway); resolves when they have it */
+  /** starts the workers and instantiates a bundle on each (done after its first evaluation anyway); resolves when they have it */
   prepare(bundle: LoadedBundle): Promise<void>;
   stats(): EvaluationPoolStats;
   close(): Promise<void>;
@@ -64,7 +64,8 @@ export function createEvaluationPool(options: EvaluationPoolOptions = {}): Evalu
   const log = options.logger ?? createSilentLogger();
   const pool = new Piscina<EvaluationTask, EvaluationReply>({
     filename: (options.workerUrl ?? new URL('./worker.ts', import.meta.url)).href,
-    minThreads: threads,
+    // no thread starts before the first uncached evaluation: a cold start does not compete with workers booting
+    minThreads: 0,
     maxThreads: threads,
     maxQueue,
     idleTimeout: Number.MAX_SAFE_INTEGER,
@@ -74,7 +75,7 @@ export function createEvaluationPool(options: EvaluationPoolOptions = {}): Evalu
     log.warn({ err }, 'an evaluation worker exited between evaluations; it is replaced');
   });
   const counts = { completed: 0, rejected: 0, crashed: 0 };
-  type Prepared = { key: string; spec: BundleSpec; ready: boolean; warmed: Promise<void> };
+  type Prepared = { key: string; spec: BundleSpec; ready: boolean; warmed: Promise<void> | undefined };
   const specs = new WeakMap<LoadedBundle, Prepared | null>();
   let nextId = 0;
 
@@ -88,15 +89,7 @@ export function createEvaluationPool(options: EvaluationPoolOptions = {}): Evalu
         // the data in shared memory: every task carries the spec without copying it
         const shared = new Uint8Array(new SharedArrayBuffer(spec.dataJson.byteLength));
         shared.set(spec.dataJson);
-        const key = `${spec.digest}#${nextId++}`;
-        const moved = { ...spec, dataJson: shared };
-        // instantiate it on every worker first; until then its evaluations run here rather than wait for a cold worker
-        const warm = Array.from({ length: threads }, () => pool.run({ key, spec: moved, path: '', input: 'null', warm: true }));
-        const prepared: Prepared = { key, spec: moved, ready: false, warmed: Promise.allSettled(warm).then(() => undefined) };
-        void prepared.warmed.then(() => {
-          prepared.ready = true;
-        });
-        s = prepared;
+        s = { key: `${spec.digest}#${nextId++}`, spec: { ...spec, dataJson: shared }, ready: false, warmed: undefined };
       }
       specs.set(bundle, s);
     }
@@ -109,10 +102,27 @@ export function createEvaluationPool(options: EvaluationPoolOptions = {}): Evalu
     return pool.run({ key, path, input: bytes, ...(spec ? { spec } : {}) }, { transferList: [bytes.buffer as ArrayBuffer] });
   };
 
+  /** Instantiates a bundle on every worker (starting them); until that is done its evaluations run here. */
+  const warm = (p: Prepared): Promise<void> => {
+    if (p.warmed === undefined) {
+      const tasks = Array.from({ length: threads }, () => pool.run({ key: p.key, spec: p.spec, path: '', input: 'null', warm: true }));
+      p.warmed = Promise.allSettled(tasks).then(() => {
+        p.ready = true;
+      });
+    }
+    return p.warmed;
+  };
+
   return {
     async evaluate(bundle, path, input) {
       const s = specOf(bundle);
-      if (s === null || !s.ready) return evaluateInput(bundle, path, input);
+      if (s === null) return evaluateInput(bundle, path, input);
+      if (!s.ready) {
+        // answered here; the workers start (or load this bundle) once this answer is out
+        const result = evaluateInput(bundle, path, input);
+        setImmediate(() => void warm(s));
+        return result;
+      }
       if (pool.queueSize >= maxQueue) {
         counts.rejected++;
         options.onEvent?.('queue_full');
@@ -140,7 +150,8 @@ export function createEvaluationPool(options: EvaluationPoolOptions = {}): Evalu
       return reply.result;
     },
     async prepare(bundle) {
-      await specOf(bundle)?.warmed;
+      const s = specOf(bundle);
+      if (s !== null) await warm(s);
     },
     stats: () => ({ threads: pool.threads.length, queued: pool.queueSize, ...counts }),
     close: () => pool.destroy(),
