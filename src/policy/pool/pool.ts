@@ -21,6 +21,8 @@ export interface EvaluationPoolOptions {
   maxQueue?: number;
   /** the worker module (tests substitute one); default ./worker.ts */
   workerUrl?: URL;
+  /** how much lower the workers' scheduling priority is than the event loop's (nice); default 10, 0 = the same */
+  niceIncrement?: number;
   /** counted in metrics: a rejection over the queue bound, a worker that died under an evaluation */
   onEvent?: (event: 'queue_full' | 'worker_crashed') => void;
   logger?: Logger;
@@ -69,6 +71,9 @@ export function createEvaluationPool(options: EvaluationPoolOptions = {}): Evalu
     maxThreads: threads,
     maxQueue,
     idleTimeout: Number.MAX_SAFE_INTEGER,
+    // the workers run at a lower scheduling priority than the event loop (Linux: per-thread nice, via @napi-rs/nice):
+    // when cores are short, cached answers and cold starts go first and evaluations wait
+    niceIncrement: options.niceIncrement ?? 10,
   });
   // a worker that dies between tasks is replaced; piscina reports it as an 'error' event
   pool.on('error', (err: unknown) => {
