@@ -222,6 +222,11 @@ decision_logs: {console: false}
     tagRows.push(...(await tagVsDigest(s, 'registry, tag_ttl_seconds 30', tagRef, digestRef)));
     counts.push(await countRequests(s, proxy, 'registry, tag_ttl_seconds 30', viaProxy(tagRef)));
     await stopAll();
+    stage('mixed load, workers at nice 10');
+    s = await start(ROOT, await config('nice10', '', 'decision: {evaluation: {nice: 10}}\n'), 'nice10');
+    mixedRows.push(await mixed(s, 'this tree, decision.evaluation.nice 10', bigCachedRef, digestRef));
+    uncachedRows.push(await uncached(s, 'this tree, decision.evaluation.nice 10', digestRef));
+    await stopAll();
     stage('mixed load, evaluation on the event loop');
     s = await start(ROOT, await config('pool-off', '', 'decision: {evaluation: {threads: 0}}\n'), 'pool-off');
     mixedRows.push(await mixed(s, 'this tree, decision.evaluation.threads 0 (evaluation on the event loop)', bigCachedRef, digestRef));

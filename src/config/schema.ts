@@ -370,6 +370,7 @@ export const configSchema = {
           properties: {
             threads: { type: ['integer', 'null'], minimum: 0, default: null, description: 'policy evaluation worker threads; null: the cores less one (at least 1); 0: evaluate on the event loop' },
             max_queue: { ...posInt, default: 256, description: 'evaluations waiting for a worker at most; over it a decision is denied with reason overloaded' },
+            nice: { type: 'integer', minimum: 0, maximum: 19, default: 0, description: 'how much lower the workers\' scheduling priority is (Linux nice); higher favours cached answers but puts evaluations behind every other process on the host' },
           },
           additionalProperties: false,
         },

@@ -103,7 +103,7 @@ export interface DecisionConfig {
   deadline_ms: number;
   cache: { ttl_seconds: number; max_entries: number; verification_entries: number };
   /** policy evaluation off the event loop: worker threads (null: cores − 1, 0: none) and the queue bound */
-  evaluation: { threads: number | null; max_queue: number };
+  evaluation: { threads: number | null; max_queue: number; nice: number };
 }
 
 export interface UnixListenerConfig {

@@ -78,6 +78,7 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
     const pool = evalConfig.threads === 0 ? null : createEvaluationPool({
       ...(evalConfig.threads !== null ? { threads: evalConfig.threads } : {}),
       maxQueue: evalConfig.max_queue,
+      niceIncrement: evalConfig.nice,
       onEvent: (event) => metrics.evaluationPool.labels(event).inc(),
       logger,
     });

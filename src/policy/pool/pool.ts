@@ -21,7 +21,11 @@ export interface EvaluationPoolOptions {
   maxQueue?: number;
   /** the worker module (tests substitute one); default ./worker.ts */
   workerUrl?: URL;
-  /** how much lower the workers' scheduling priority is than the event loop's (nice); default 10, 0 = the same */
+  /**
+   * how much lower the workers' scheduling priority is than the event loop's (nice, 0–19); default 0. A higher value
+   * lets cached answers go first when cores are short, but also puts evaluations behind every other process on the
+   * host (uncached decisions may then overrun their deadline and fail closed).
+   */
   niceIncrement?: number;
   /** counted in metrics: a rejection over the queue bound, a worker that died under an evaluation */
   onEvent?: (event: 'queue_full' | 'worker_crashed') => void;
@@ -71,9 +75,8 @@ export function createEvaluationPool(options: EvaluationPoolOptions = {}): Evalu
     maxThreads: threads,
     maxQueue,
     idleTimeout: Number.MAX_SAFE_INTEGER,
-    // the workers run at a lower scheduling priority than the event loop (Linux: per-thread nice, via @napi-rs/nice):
-    // when cores are short, cached answers and cold starts go first and evaluations wait
-    niceIncrement: options.niceIncrement ?? 10,
+    // optionally a lower scheduling priority than the event loop (Linux: per-thread nice, via @napi-rs/nice)
+    niceIncrement: options.niceIncrement ?? 0,
   });
   // a worker that dies between tasks is replaced; piscina reports it as an 'error' event
   pool.on('error', (err: unknown) => {
