@@ -74,7 +74,8 @@ export function createEvaluationPool(options: EvaluationPoolOptions = {}): Evalu
     minThreads: 0,
     maxThreads: threads,
     maxQueue,
-    idleTimeout: Number.MAX_SAFE_INTEGER,
+    // workers stay (the largest timer Node accepts: a larger one fires after 1 ms and would end idle workers at once)
+    idleTimeout: 2 ** 31 - 1,
     // optionally a lower scheduling priority than the event loop (Linux: per-thread nice, via @napi-rs/nice)
     niceIncrement: options.niceIncrement ?? 0,
   });

@@ -51,6 +51,9 @@ describe('evaluation worker pool', () => {
     const d = await decider.decide({ ref: REF });
     expect(d).toMatchObject({ allow: true, deny: [], errors: [] });
     expect(pool!.stats()).toMatchObject({ threads: 1, completed: 1, crashed: 0 });
+    // an idle worker stays (it is not ended and started again for each evaluation)
+    await new Promise((r) => setTimeout(r, 300));
+    expect(pool!.stats().threads).toBe(1);
   });
 
   it('fails the decision closed when its worker dies, and the pool recovers', async () => {
