@@ -157,6 +157,32 @@ function scaleGoal(r: ScaleResult | null): GoalRow {
   };
 }
 
+interface TagsResult {
+  machine: { date: string };
+  goal: { tag_goal_met: boolean; requests_goal_met: boolean; mixed_goal_met: boolean };
+  tag_rows: Array<{ store: string; connections: number; ratio: number }>;
+  request_counts: Array<{ store: string; per_decision: string }>;
+  mixed: Array<{ tree: string; cached: { p99_ms: number } }>;
+  uncached: Array<{ tree: string; ms: { p50: number } }>;
+}
+
+function tagsGoals(r: TagsResult | null): GoalRow[] {
+  const goals = [
+    'tag-ref decisions/s ≥ 50 % of digest-ref decisions/s (c1, c16; OCI layout, registry with tag_ttl 0 and a TTL)',
+    'registry requests per repeated tag decision: 1 HEAD, 0 blob fetches',
+    'p99 of cached answers < 2 ms at c16 while uncached big-input decisions run',
+  ];
+  if (!r) return goals.map((g) => notMeasured('15', g, 'tags'));
+  const src = `tags.json (${day(r.machine.date)})`;
+  const ratios = r.tag_rows.map((x) => `${x.store} c${x.connections} ${x.ratio}`).join('; ');
+  const uncached = r.uncached.map((u) => `${u.tree} ${fmt(u.ms.p50)} ms`).join(', ');
+  return [
+    { issue: '15', goal: goals[0]!, measured: `tag ÷ digest: ${ratios}`, status: verdict(r.goal.tag_goal_met), source: src },
+    { issue: '15', goal: goals[1]!, measured: r.request_counts.map((c) => `${c.store}: ${c.per_decision}`).join('; '), status: verdict(r.goal.requests_goal_met), source: src },
+    { issue: '15', goal: goals[2]!, measured: `${r.mixed.map((m) => `${m.tree}: ${m.cached.p99_ms} ms`).join('; ')}; uncached p50 on the realistic module: ${uncached}`, status: verdict(r.goal.mixed_goal_met), source: src },
+  ];
+}
+
 async function main(): Promise<void> {
   const rows: GoalRow[] = [
     engineGoal(await result<EngineResult>('engine')),
@@ -166,6 +192,7 @@ async function main(): Promise<void> {
     warmGoal(await result<DecisionsResult>('decisions')),
     coldGoal(await result<ColdResult>('cold')),
     scaleGoal(await result<ScaleResult>('scale')),
+    ...tagsGoals(await result<TagsResult>('tags')),
   ];
   const quick = (await Promise.all(['decisions', 'cold', 'scale', 'server'].map((n) => result<{ quick?: boolean }>(n)))).some((r) => r?.quick === true);
   const body = `## Goals at a glance

@@ -26,7 +26,7 @@ for arg in "$@"; do
   esac
 done
 if [ "${#names[@]}" -eq 0 ]; then
-  names=(vulns engine collect server decisions cold scale fleet)
+  names=(vulns engine collect server decisions cold scale fleet tags)
 fi
 
 for tool in opa oras cosign wasmgate-testregistry; do

@@ -171,6 +171,10 @@ export function withContentCache(store: ArtifactStore, cache: ContentCache): Art
     },
     close: () => store.close(),
   };
+  if (store.resolveTag) {
+    const resolveTag = store.resolveTag.bind(store);
+    wrapped.resolveTag = (repository, tag, opts) => resolveTag(repository, tag, opts);
+  }
   if (store.defaultReference) wrapped.defaultReference = () => (store.defaultReference as () => Promise<string>).call(store);
   return wrapped;
 }

@@ -45,6 +45,10 @@ export interface CollectorOptions {
   signatureRepositories?: Record<string, readonly string[]>;
   /** look for cosign's legacy `.sig`/`.att`/`.sbom` tags; default true */
   legacyTags?: boolean;
+  /** how long a registry tag's resolution (`resolve`) is reused, ms; default 0 (every call asks the registry) */
+  tagTtlMs?: number;
+  /** the clock for tagTtlMs; default Date.now */
+  now?: () => number;
   logger?: Logger;
 }
 
@@ -54,9 +58,24 @@ export interface CollectCallOptions {
   deadlineMs?: number;
 }
 
+/** A reference pinned to the digest its tag points at now. */
+export interface ResolvedReference {
+  /** `registry/repo@sha256:…` or `oci:<dir>@sha256:…`: collecting it decides exactly this digest */
+  pinned: string;
+  repository: string;
+  /** the manifest (or index) digest the tag resolved to */
+  digest: string;
+}
+
 /** Collection with shared stores and cache: build once, call `collect` per module. */
 export interface Collector {
   collect(ref: string, opts?: CollectCallOptions): Promise<CollectedEvidence>;
+  /**
+   * Resolves a tag (or a layout's default entry) to the digest it points at now, without collecting anything: a
+   * registry `HEAD` (reused for tagTtlMs), a layout's index.json (re-read when it changed). Null for a ref already
+   * pinned by digest. Throws what collecting would (bad reference, host not allowed, unknown tag, unreachable).
+   */
+  resolve?(ref: string, opts?: CollectCallOptions): Promise<ResolvedReference | null>;
   /** Fetches a blob of a collected module (the wasm layer, say) by digest, from the module's store, size-bounded and digest-checked. */
   fetchBlob(target: Pick<ModuleTarget, 'repository'>, descriptor: Pick<OciDescriptor, 'digest' | 'size'>, opts?: FetchOptions): Promise<Uint8Array>;
   /** The store a repository (`registry/repo` or `oci:<dir>`) is read from. */
@@ -90,8 +109,65 @@ export function createCollector(options: CollectorOptions = {}): Collector {
     return store;
   }
 
+  const tagTtlMs = options.tagTtlMs ?? 0;
+  const now = options.now ?? Date.now;
+  const tagCache = new Map<string, { digest: string; expires: number }>();
+  const tagInflight = new Map<string, Promise<string>>();
+  const MAX_TAGS = 10_000;
+
+  /**
+   * One registry lookup per tag at a time: concurrent asks for a tag share the HEAD in flight (as concurrent asks
+   * share one decision), and with tagTtlMs a resolution is reused until it expires.
+   */
+  function resolveRegistryTag(store: ArtifactStore, repository: string, tag: string, fetchOpts: FetchOptions): Promise<string> {
+    const key = `${repository}:${tag}`;
+    if (tagTtlMs > 0) {
+      const hit = tagCache.get(key);
+      if (hit !== undefined && hit.expires > now()) return Promise.resolve(hit.digest);
+    }
+    let p = tagInflight.get(key);
+    if (p === undefined) {
+      p = lookupTag(store, repository, tag, fetchOpts).then((digest) => {
+        if (tagTtlMs > 0) {
+          tagCache.delete(key);
+          tagCache.set(key, { digest, expires: now() + tagTtlMs });
+          if (tagCache.size > MAX_TAGS) tagCache.delete(tagCache.keys().next().value as string);
+        }
+        return digest;
+      });
+      const settled = p;
+      tagInflight.set(key, settled);
+      const done = (): void => {
+        if (tagInflight.get(key) === settled) tagInflight.delete(key);
+      };
+      settled.then(done, done);
+    }
+    return p;
+  }
+
   return {
     storeFor,
+    async resolve(ref, callOpts = {}) {
+      const parsed = parseReference(ref);
+      if (parsed.digest !== undefined) return null;
+      const repository = repositoryName(parsed);
+      const store = storeFor(repository);
+      let digest: string;
+      if (store.kind !== 'registry') {
+        // a local layout: index.json (re-read only when it changed), no network, no deadline machinery
+        if (parsed.tag !== undefined) digest = await lookupTag(store, repository, parsed.tag, {});
+        else if (store.defaultReference) digest = await store.defaultReference();
+        else return null;
+      } else {
+        if (parsed.tag === undefined) return null;
+        const deadlineMs = callOpts.deadlineMs ?? limits.deadlineMs;
+        const timeout = AbortSignal.timeout(deadlineMs);
+        const signal = callOpts.signal ? AbortSignal.any([callOpts.signal, timeout]) : timeout;
+        // the shared lookup is not cancelled by one caller: each caller stops waiting at its own deadline
+        digest = await raceSignal(resolveRegistryTag(store, repository, parsed.tag, { deadlineAt: Date.now() + deadlineMs }), signal, `resolving ${ref}`);
+      }
+      return { pinned: `${repository}@${digest}`, repository, digest };
+    },
     async collect(ref, callOpts = {}) {
       const parsed = parseReference(ref);
       const deadlineMs = callOpts.deadlineMs ?? limits.deadlineMs;
@@ -248,6 +324,12 @@ async function examine(store: ArtifactStore, repo: string, candidate: Candidate,
     out.push(ev);
   }
   return out;
+}
+
+/** A tag's digest from the store: its own cheap lookup when it has one, else the manifest fetched by tag. */
+async function lookupTag(store: ArtifactStore, repository: string, tag: string, fetchOpts: FetchOptions): Promise<string> {
+  if (store.resolveTag) return store.resolveTag(repository, tag, fetchOpts);
+  return (await store.fetchManifest(repository, tag, fetchOpts)).digest;
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -29,6 +29,7 @@ export function collectorOptionsFromConfig(
     },
     limits: { maxReferrers: limits.referrers, maxEvidenceBytes: limits.attestation_bytes, concurrency: limits.concurrency, deadlineMs: config.decision.deadline_ms },
     signatureRepositories: config.registries.signature_repositories,
+    tagTtlMs: config.registries.tag_ttl_seconds * 1000,
     ...(logger ? { logger } : {}),
   };
 }

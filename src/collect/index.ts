@@ -1,5 +1,5 @@
 export { collectEvidence, createCollector, DEFAULT_COLLECT_LIMITS } from './collect.ts';
-export type { Collector, CollectorOptions, CollectCallOptions, CollectLimits } from './collect.ts';
+export type { Collector, CollectorOptions, CollectCallOptions, CollectLimits, ResolvedReference } from './collect.ts';
 export { OciLayoutStore } from './layout-store.ts';
 export { ContentCache, withContentCache } from './cache.ts';
 export type { ContentCacheOptions } from './cache.ts';

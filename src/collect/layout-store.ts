@@ -1,4 +1,5 @@
 import { open, readFile, stat } from 'node:fs/promises';
+import { statSync, type BigIntStats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isDigest } from '../resolve/grammar.ts';
 import { ANNOTATIONS, INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES } from '../registry/constants.ts';
@@ -42,6 +43,9 @@ export class OciLayoutStore implements ArtifactStore {
   readonly limits: Readonly<StoreLimits>;
   #scan: { mtimeMs: number; manifests: Map<string, { descriptor: OciDescriptor; subject?: string; artifactType?: string; annotations?: Record<string, string> }> } | undefined;
 
+  /** index.json as last read, with the file identity it was read at (tag resolution re-reads it only on change) */
+  #index: { stamp: string; index: ImageIndex } | undefined;
+
   constructor(dir: string, options: { limits?: Partial<StoreLimits> } = {}) {
     this.dir = resolve(dir);
     this.id = `oci:${this.dir}`;
@@ -79,6 +83,32 @@ export class OciLayoutStore implements ArtifactStore {
     if (saved.length === 1 && saved[0]) return saved[0].digest; // cosign save: one image plus its sigs/atts
     const tags = index.manifests.map((m) => m.annotations?.[ANNOTATIONS.refName]).filter((t): t is string => t !== undefined);
     throw new RegistryError('MANIFEST_UNKNOWN', `${this.dir} holds ${index.manifests.length} manifests; name one as oci:<dir>:<tag> or oci:<dir>@sha256:… (tags: ${tags.slice(0, 10).join(', ') || 'none'})`);
+  }
+
+  /**
+   * index.json, re-read only when the file changed: its inode, size, mtime and ctime (nanoseconds) are compared
+   * on every call, so a rewrite in place or a rename over it is seen at once. The stat is synchronous: one
+   * metadata call on a local file costs microseconds, less than a hop through libuv's thread pool.
+   */
+  async currentIndex(): Promise<ImageIndex> {
+    let st: BigIntStats;
+    try {
+      st = statSync(join(this.dir, 'index.json'), { bigint: true });
+    } catch (cause) {
+      throw new RegistryError('LAYOUT_INVALID', `${this.dir}/index.json is missing`, { cause });
+    }
+    const stamp = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    if (this.#index?.stamp === stamp) return this.#index.index;
+    const index = await this.readIndex();
+    this.#index = { stamp, index };
+    return index;
+  }
+
+  async resolveTag(_repository: string, tag: string): Promise<string> {
+    const index = await this.currentIndex();
+    const entry = index.manifests.find((m) => m.annotations?.[ANNOTATIONS.refName] === tag) ?? cosignSaveEntry(index, tag);
+    if (!entry) throw new RegistryError('MANIFEST_UNKNOWN', `tag ${tag} does not exist in OCI layout ${this.dir}`, { details: { dir: this.dir, reference: tag } });
+    return entry.digest;
   }
 
   async fetchManifest(_repository: string, reference: string, opts: FetchOptions = {}): Promise<FetchedManifest> {

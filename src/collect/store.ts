@@ -44,6 +44,11 @@ export interface ArtifactStore {
   listReferrers(repository: string, digest: string, opts?: FetchOptions & { artifactType?: string }): Promise<ReferrersList | undefined>;
   /** Tags of a repository (bounded). */
   listTags(repository: string, opts?: FetchOptions): Promise<string[]>;
+  /**
+   * The digest a tag points at now, as cheaply as the store allows (a registry: one `HEAD`; a layout: index.json,
+   * re-read only when it changed). A missing tag throws MANIFEST_UNKNOWN. Optional: without it, a tag is fetched.
+   */
+  resolveTag?(repository: string, tag: string, opts?: FetchOptions): Promise<string>;
   /** For stores that can pick a module without tag or digest (a layout with one manifest): its digest. */
   defaultReference?(): Promise<string>;
   /** Releases connections / handles. */

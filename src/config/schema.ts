@@ -367,6 +367,7 @@ export const configSchema = {
           description: 'registry hosts (host or host:port, `*.example.com` wildcards) modules may come from; [] allows only oci: layouts',
         },
         insecure: { type: 'array', items: str, default: [], description: 'hosts spoken to over plain HTTP (loopback test registries)' },
+        tag_ttl_seconds: { type: 'integer', minimum: 0, default: 0, description: 'how long a registry tag\'s resolution (one HEAD) is reused before the registry is asked again; 0 = every decision by tag asks' },
         docker_config: { type: ['string', 'null'], default: null, description: 'path to a Docker config.json (default $DOCKER_CONFIG/config.json, then ~/.docker/config.json)' },
         signature_repositories: {
           type: 'object',
@@ -442,6 +443,17 @@ export const configSchema = {
           properties: {
             ttl_seconds: { ...nonNegInt, default: 300, description: 'seconds a decision stays cached; 0 disables the cache' },
             max_entries: { ...posInt, default: 10000 },
+            verification_entries: { ...nonNegInt, default: 4096, description: 'verification results cached by content (evidence digests, subject, trust); 0 disables' },
+          },
+          additionalProperties: false,
+        },
+        evaluation: {
+          type: 'object',
+          default: {},
+          properties: {
+            threads: { type: ['integer', 'null'], minimum: 0, default: null, description: 'policy evaluation worker threads; null: the cores less one (at least 1); 0: evaluate on the event loop' },
+            max_queue: { ...posInt, default: 256, description: 'evaluations waiting for a worker at most; over it a decision is denied with reason overloaded' },
+            nice: { type: 'integer', minimum: 0, maximum: 19, default: 0, description: 'how much lower the workers\' scheduling priority is (Linux nice); higher favours cached answers but puts evaluations behind every other process on the host' },
           },
           additionalProperties: false,
         },

@@ -79,6 +79,8 @@ export interface RegistriesConfig {
   allow: string[];
   insecure: string[];
   docker_config: string | null;
+  /** seconds a registry tag's resolution is reused (0: resolve on every decision) */
+  tag_ttl_seconds: number;
   /** module repository (`registry/repo`) → further repositories holding its signatures (cosign's COSIGN_REPOSITORY) */
   signature_repositories: Record<string, string[]>;
   limits: {
@@ -105,7 +107,9 @@ export interface DecisionConfig {
   /** normalised: no leading or trailing slash */
   paths: string[];
   deadline_ms: number;
-  cache: { ttl_seconds: number; max_entries: number };
+  cache: { ttl_seconds: number; max_entries: number; verification_entries: number };
+  /** policy evaluation off the event loop: worker threads (null: cores − 1, 0: none) and the queue bound */
+  evaluation: { threads: number | null; max_queue: number; nice: number };
 }
 
 export interface UnixListenerConfig {

@@ -162,19 +162,36 @@ export function pinnedSubject(ref: string): string | null {
 }
 
 /**
- * A Decider decorator caching decisions for digest-pinned refs. A ref by tag is
- * never stored (a tag is mutable), but concurrent identical asks for it still
- * share one computation.
+ * Pins a tag ref to the digest it points at now (`repo@sha256:…`), or null when the ref is already pinned or
+ * cannot be resolved cheaply (it is then decided as asked).
  */
-export function withDecisionCache(inner: Decider, cache: DecisionCache, versions: () => DecisionVersions | null, defaultPath = 'wasm/sbom'): Decider {
+export type RefResolver = (ref: string, signal?: AbortSignal) => Promise<string | null>;
+
+/**
+ * A Decider decorator caching decisions for digest-pinned refs. A ref by tag is
+ * resolved first when a `resolve` is given (a layout's index.json, one registry
+ * HEAD), then decided as `repo@digest`: it is answered from the decision cached
+ * for that digest, and a moved tag resolves to another key, so it is decided
+ * afresh. Without `resolve` a tag is never stored (a tag is mutable), but
+ * concurrent identical asks for it still share one computation.
+ */
+export function withDecisionCache(inner: Decider, cache: DecisionCache, versions: () => DecisionVersions | null, defaultPath = 'wasm/sbom', resolve?: RefResolver): Decider {
+  const decideKeyed = (req: DecisionRequest, subject: string | null, v: DecisionVersions): Promise<Decision> => {
+    const key = decisionKey({ subject: subject ?? `tag:${req.ref}`, path: req.path ?? defaultPath, request: req.request, ...v });
+    // the shared computation must not die with the first caller's signal
+    return cache.getOrCompute(key, () => inner.decide(req), v.bundleRevision, { store: subject !== null });
+  };
   return {
     decide(req: DecisionRequest, signal?: AbortSignal): Promise<Decision> {
       const subject = pinnedSubject(req.ref);
       const v = versions();
       if (v === null) return inner.decide(req, signal);
-      const key = decisionKey({ subject: subject ?? `tag:${req.ref}`, path: req.path ?? defaultPath, request: req.request, ...v });
-      // the shared computation must not die with the first caller's signal
-      return cache.getOrCompute(key, () => inner.decide(req), v.bundleRevision, { store: subject !== null });
+      if (subject !== null || resolve === undefined) return decideKeyed(req, subject, v);
+      return resolve(req.ref, signal).then((pinned) => {
+        const pinnedSubj = pinned === null ? null : pinnedSubject(pinned);
+        if (pinned === null || pinnedSubj === null) return decideKeyed(req, null, v);
+        return decideKeyed({ ...req, ref: pinned }, pinnedSubj, v);
+      });
     },
   };
 }

@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { assembleInput } from '../assemble/assemble.ts';
-import type { ErrorEntry, Evidence, VulnerabilityMatch, VulnerabilityScan, WasmFactsV1 } from '../assemble/input-v1.ts';
+import type { ErrorEntry, Evidence, InputV1, VulnerabilityMatch, VulnerabilityScan, WasmFactsV1 } from '../assemble/input-v1.ts';
 import type { Collector } from '../collect/collect.ts';
 import type { CollectedEvidence } from '../collect/types.ts';
 import { messageOf, WasmgateError } from '../common/error.ts';
 import { createSilentLogger, type Logger } from '../common/logger.ts';
-import { componentsFromSbom, type Component } from '../analyse/sbom/index.ts';
+import type { Component } from '../analyse/sbom/index.ts';
+import { componentsFromSbomOnce } from '../analyse/sbom/memo.ts';
 import { scanComponents, type ScanOptions } from '../analyse/vulns/scan.ts';
 import { ingestVulnAttestation } from '../analyse/vulns/ingest.ts';
 import type { OsvDatabase } from '../analyse/vulns/database.ts';
 import { embeddedDependenciesToComponents, inspectWasmLayer } from '../analyse/wasm/index.ts';
 import type { EvaluationResult, LoadedBundle } from '../policy/engine/types.ts';
-import { verifyEvidence } from '../verify/verify-evidence.ts';
+import { verifyEvidence, type VerifiedEvidence, type VerifyOptions } from '../verify/verify-evidence.ts';
+import { evaluateInput } from './evaluate.ts';
 import type { TrustPolicy } from '../verify/trust/policy.ts';
 import type { Decider, Decision, DecisionRequest } from './types.ts';
 
@@ -37,6 +39,10 @@ export interface PipelineDeps {
   defaultPath?: string;
   logger?: Logger;
   now?: () => Date;
+  /** verification (default verifyEvidence); e.g. a verification cache's `verify` */
+  verify?: (collected: CollectedEvidence, trust: TrustPolicy, opts: VerifyOptions) => Promise<VerifiedEvidence>;
+  /** evaluation of an uncached decision (default: on this thread); e.g. a worker pool's `evaluate` */
+  evaluate?: (bundle: LoadedBundle, path: string, input: InputV1) => Promise<EvaluationResult>;
 }
 
 const VULN_PREDICATE = /^https:\/\/cosign\.sigstore\.dev\/attestation\/vuln\/v1$/;
@@ -56,7 +62,7 @@ function componentsOf(sboms: readonly Evidence[], wasm: WasmFactsV1 | null, erro
   for (const sbom of sboms) {
     if (!sbom.verified) continue;
     try {
-      componentsFromSbom(sbom.predicate).forEach(add);
+      componentsFromSbomOnce(sbom.predicate).forEach(add);
     } catch (err) {
       errors.push({ code: 'invalid_evidence', message: `the verified SBOM in ${sbom.manifest_digest} could not be read: ${messageOf(err)}` });
     }
@@ -101,25 +107,6 @@ function verdict(path: string, result: unknown): { allow: boolean; deny: string[
 }
 
 /**
- * A decision package (`wasm/sbom`) is answered as `{allow, deny}`: both rules on
- * one parse of the input, rather than the whole package document (which would
- * also compute every helper rule). Any other path is evaluated as asked.
- */
-function evaluateDecision(bundle: LoadedBundle, path: string, input: unknown): EvaluationResult {
-  const allowPath = `${path}/allow`;
-  const denyPath = `${path}/deny`;
-  if (bundle.evaluateMany && bundle.entrypoints.includes(allowPath) && bundle.entrypoints.includes(denyPath)) {
-    const [allow, deny] = bundle.evaluateMany([allowPath, denyPath], input);
-    if (!allow?.defined && !deny?.defined) return { defined: false };
-    const result: Record<string, unknown> = {};
-    if (allow?.defined) result.allow = allow.result;
-    if (deny?.defined) result.deny = deny.result;
-    return { defined: true, result };
-  }
-  return bundle.evaluate(path, input);
-}
-
-/**
  * The decision flow of ARCHITECTURE.md §1: resolve and collect, verify, analyse
  * (wasm inspection, SBOM components, vulnerability matching), assemble, evaluate.
  * Problems that stop evidence from being complete go into `input.errors` (the
@@ -152,7 +139,7 @@ export function createPipelineDecider(deps: PipelineDeps): Decider {
       metrics.timer_wasmgate_collect_ns = t();
 
       t = timer();
-      const verified = await verifyEvidence(collected, deps.trust(), deps.now ? { now: deps.now() } : {});
+      const verified = await (deps.verify ?? verifyEvidence)(collected, deps.trust(), deps.now ? { now: deps.now() } : {});
       metrics.timer_wasmgate_verify_ns = t();
 
       let wasm: WasmFactsV1 | null = null;
@@ -194,7 +181,7 @@ export function createPipelineDecider(deps: PipelineDeps): Decider {
       });
 
       t = timer();
-      const evaluated = evaluateDecision(bundle, path, input);
+      const evaluated = deps.evaluate ? await deps.evaluate(bundle, path, input) : evaluateInput(bundle, path, input);
       metrics.timer_rego_query_eval_ns = t();
       if (!evaluated.defined) {
         throw new WasmgateError('NO_TRUSTED_POLICY', `the active bundle ${bundle.name} (revision ${bundle.revision}) does not define ${path}: it cannot answer this decision path`);

@@ -11,6 +11,7 @@ export type DenyReason =
   | 'no_trusted_policy'
   | 'vulnerability_db_unavailable'
   | 'invalid_evidence'
+  | 'overloaded'
   | 'internal_error';
 
 /** Errors that are the caller's mistake: the server answers 4xx instead of a decision. */
@@ -55,6 +56,7 @@ const EXACT: Readonly<Record<string, DenyReason | CallerErrorKind>> = {
   REF_PARSE_ERROR: 'invalid_ref',
   DIGEST_INVALID: 'invalid_ref',
   HOST_NOT_ALLOWED: 'host_not_allowed',
+  EVALUATION_OVERLOADED: 'overloaded',
   REGISTRY_NOT_ALLOWED: 'host_not_allowed',
 };
 

@@ -90,6 +90,22 @@ export class RegistryClient implements ArtifactStore {
     return { digest, mediaType: document.mediaType, size: res.body.byteLength, bytes: res.body, document };
   }
 
+  /**
+   * The digest a tag points at, with one `HEAD` of the manifest (Docker-Content-Digest); a registry that does not
+   * announce a sha256 digest on HEAD is asked with a GET and the bytes are hashed.
+   */
+  async resolveTag(repository: string, tag: string, opts: FetchOptions = {}): Promise<string> {
+    const what = `manifest ${repository}:${tag}`;
+    const res = await this.#get(repository, `manifests/${tag}`, { accept: MANIFEST_ACCEPT, maxBytes: 0, what, opts, method: 'HEAD' });
+    if (res.status === 404) {
+      throw new RegistryError('MANIFEST_UNKNOWN', `${what} does not exist; check the repository and tag`, { details: { repository, reference: tag } });
+    }
+    expectOk(res, what);
+    const announced = res.headers[HEADERS.dockerContentDigest];
+    if (announced !== undefined && isDigest(announced) && announced.startsWith('sha256:')) return announced;
+    return (await this.fetchManifest(repository, tag, opts)).digest;
+  }
+
   async fetchBlob(repository: string, descriptor: Pick<OciDescriptor, 'digest' | 'size'>, opts: FetchOptions = {}): Promise<Uint8Array> {
     const what = `blob ${repository}@${descriptor.digest}`;
     assertDigest(descriptor.digest, what);
@@ -153,7 +169,7 @@ export class RegistryClient implements ArtifactStore {
   }
 
   /** #send, timed for `observe`. */
-  async #get(repository: string, path: string, req: { accept: string; maxBytes: number; what: string; opts: FetchOptions }): Promise<HttpResponse> {
+  async #get(repository: string, path: string, req: { accept: string; maxBytes: number; what: string; opts: FetchOptions; method?: 'GET' | 'HEAD' }): Promise<HttpResponse> {
     const observe = this.#observe;
     if (observe === undefined) return this.#send(repository, path, req);
     const started = process.hrtime.bigint();
@@ -176,12 +192,12 @@ export class RegistryClient implements ArtifactStore {
   }
 
   /** GET /v2/<name>/<path> with auth (one challenge round) and manual redirects. */
-  async #send(repository: string, path: string, req: { accept: string; maxBytes: number; what: string; opts: FetchOptions }): Promise<HttpResponse> {
+  async #send(repository: string, path: string, req: { accept: string; maxBytes: number; what: string; opts: FetchOptions; method?: 'GET' | 'HEAD' }): Promise<HttpResponse> {
     const { host, name } = splitRepository(repository);
     assertHostAllowed(host, this.#policy);
     const apiHost = registryApiHost(host);
     const url = new URL(`${schemeFor(apiHost, this.#policy)}://${apiHost}/v2/${name}/${path}`);
-    const send = { signal: req.opts.signal, deadlineAt: req.opts.deadlineAt, maxBytes: req.maxBytes, what: req.what };
+    const send = { signal: req.opts.signal, deadlineAt: req.opts.deadlineAt, maxBytes: req.maxBytes, what: req.what, ...(req.method ? { method: req.method } : {}) };
     let authorization = await this.#auth.cachedHeader(host, name);
     for (let round = 0; ; round++) {
       const res = await this.#followRedirects(url, req.accept, authorization, send);
@@ -202,7 +218,7 @@ export class RegistryClient implements ArtifactStore {
     throw new RegistryError('REGISTRY_UNAUTHORIZED', `registry ${host} refused access to ${name} while fetching ${req.what}`, { details: { host } });
   }
 
-  async #followRedirects(start: URL, accept: string, authorization: string | undefined, send: { signal?: AbortSignal | undefined; deadlineAt?: number | undefined; maxBytes: number; what: string }): Promise<HttpResponse> {
+  async #followRedirects(start: URL, accept: string, authorization: string | undefined, send: { signal?: AbortSignal | undefined; deadlineAt?: number | undefined; maxBytes: number; what: string; method?: 'GET' | 'HEAD' }): Promise<HttpResponse> {
     let url = start;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       const headers: Record<string, string> = { [HEADERS.accept]: accept };
@@ -220,8 +236,9 @@ export class RegistryClient implements ArtifactStore {
   }
 }
 
-function clean(send: { signal?: AbortSignal | undefined; deadlineAt?: number | undefined; maxBytes: number; what: string }): { signal?: AbortSignal; deadlineAt?: number; maxBytes: number; what: string } {
-  const out: { signal?: AbortSignal; deadlineAt?: number; maxBytes: number; what: string } = { maxBytes: send.maxBytes, what: send.what };
+function clean(send: { signal?: AbortSignal | undefined; deadlineAt?: number | undefined; maxBytes: number; what: string; method?: 'GET' | 'HEAD' }): { signal?: AbortSignal; deadlineAt?: number; maxBytes: number; what: string; method?: 'GET' | 'HEAD' } {
+  const out: { signal?: AbortSignal; deadlineAt?: number; maxBytes: number; what: string; method?: 'GET' | 'HEAD' } = { maxBytes: send.maxBytes, what: send.what };
+  if (send.method) out.method = send.method;
   if (send.signal) out.signal = send.signal;
   if (send.deadlineAt !== undefined) out.deadlineAt = send.deadlineAt;
   return out;

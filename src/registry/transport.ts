@@ -132,7 +132,8 @@ export class Transport {
     const resHeaders = flattenHeaders(res.headers);
     const ok = res.statusCode >= 200 && res.statusCode < 300;
     const limit = ok ? options.maxBytes : ERROR_BODY_BYTES;
-    const announced = Number(resHeaders[HEADERS.contentLength]);
+    // a HEAD answer announces the size of a body it does not send
+    const announced = options.method === 'HEAD' ? Number.NaN : Number(resHeaders[HEADERS.contentLength]);
     if (ok && Number.isFinite(announced) && announced > limit) {
       res.body.destroy();
       throw sizeError(options.what, url, announced, limit);

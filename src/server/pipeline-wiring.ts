@@ -17,6 +17,8 @@ import { durationMs } from '../config/duration.ts';
 import type { VulnerabilityDbConfig } from '../config/types.ts';
 import type { Metrics } from '../status/metrics.ts';
 import type { ComponentState } from '../status/types.ts';
+import { createVerificationCache } from '../verify/cache.ts';
+import { createEvaluationPool } from '../policy/pool/pool.ts';
 import { RELOADABLE, type ServiceWiring, type Wire } from './wiring.ts';
 
 export interface PipelineWiringOptions {
@@ -59,6 +61,23 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
 
     const hooks: Array<() => void> = [];
     const invalidate = (): void => hooks.forEach((h) => h());
+
+    // verification outcomes by content (evidence digests, subject, trust hash): a tag re-asked, or another
+    // request context for the same module, does not re-verify the same bytes
+    const verificationEntries = config.decision.cache.verification_entries;
+    const verification = verificationEntries > 0 ? createVerificationCache({
+      maxEntries: verificationEntries,
+      onLookup: (hit) => (hit ? metrics.cacheHits : metrics.cacheMisses).labels('verification').inc(),
+    }) : null;
+    // uncached evaluations on worker threads: a long one does not hold up cached answers on the event loop
+    const evalConfig = config.decision.evaluation;
+    const pool = evalConfig.threads === 0 ? null : createEvaluationPool({
+      ...(evalConfig.threads !== null ? { threads: evalConfig.threads } : {}),
+      maxQueue: evalConfig.max_queue,
+      niceIncrement: evalConfig.nice,
+      onEvent: (event) => metrics.evaluationPool.labels(event).inc(),
+      logger,
+    });
 
     // What a reload can swap: trust, registries (the collector) and the vulnerability database. One generation
     // answers each decision from start to end: a reload builds the next one beside it, then swaps the pointer.
@@ -126,6 +145,8 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
       const collector = createCollector(options.collectorOptions ?? collectorOptionsFromConfig(c, options.baseDir, logger, metrics));
       const decider = createPipelineDecider({
         collector,
+        ...(verification ? { verify: (collected, t, opts) => verification.verify(collected, t, opts) } : {}),
+        ...(pool ? { evaluate: (bundle, path, input) => pool.evaluate(bundle, path, input) } : {}),
         // a TUF root rotation swaps the generation's trust in place (validated first)
         trust: () => gen.trust,
         bundle: (path) => bundles.activeFor(path),
@@ -196,7 +217,15 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
       decider: shared ? shared.wrap(local, versions, config.decision.paths[0] ?? 'wasm/sbom') : local,
       bundles,
       versions,
-      ...(shared ? { cacheStats: () => ({ shared: shared.stats() }) } : {}),
+      cacheStats: () => ({
+        ...(verification ? { verification: verification.stats() } : {}),
+        ...(pool ? { evaluation_pool: pool.stats() } : {}),
+        ...(shared ? { shared: shared.stats() } : {}),
+      }),
+      async resolveRef(ref, signal) {
+        const r = await now().collector.resolve?.(ref, signal ? { signal } : {});
+        return r ? r.pinned : null;
+      },
       onInvalidate: (hook) => hooks.push(hook),
       async reconfigure(next) {
         const prev = now();
@@ -225,6 +254,7 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
         await g.vulns?.stop();
         await tuf?.stop();
         await g.collector.close();
+        await pool?.close();
         await shared?.close();
       },
     };

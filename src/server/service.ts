@@ -111,7 +111,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   wiring.onInvalidate?.(() => cache.invalidateAll());
   metrics.onCollect(() => metrics.cacheEntries.labels('decision').set(cache.stats().size));
   // every decision, whatever the transport, is logged once: the logging decorator is outside cache and deadline
-  const chain = (c: WasmgateConfig): Decider => withDecisionLog(withDeadline(withDecisionCache(wiring.decider, cache, () => wiring.versions(), c.decision.paths[0] === undefined ? undefined : canonicalConfiguredPath(c.decision.paths[0])), {
+  const chain = (c: WasmgateConfig): Decider => withDecisionLog(withDeadline(withDecisionCache(wiring.decider, cache, () => wiring.versions(), c.decision.paths[0] === undefined ? undefined : canonicalConfiguredPath(c.decision.paths[0]), wiring.resolveRef?.bind(wiring)), {
     deadlineMs: c.decision.deadline_ms,
     logger,
   }), decisionLog, () => wiring.bundles.active()?.name, c.decision.paths[0]);

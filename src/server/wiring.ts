@@ -13,6 +13,8 @@ export interface ServiceWiring {
   bundles: BundleProvider;
   /** what cached decisions depend on now; null while unknown (nothing is cached) */
   versions(): DecisionVersions | null;
+  /** pins a tag ref to its current digest (the decision cache then answers it from the digest's decision) */
+  resolveRef?(ref: string, signal?: AbortSignal): Promise<string | null>;
   /** extra cache sizes for /v1/status (e.g. the evidence cache) */
   cacheStats?(): Record<string, unknown>;
   /** live facts about the data decisions depend on, for /v1/status and /health (e.g. {vulnerability_db: {…}}) */

@@ -18,6 +18,8 @@ export interface Metrics {
   readonly cacheHits: Counter<'cache'>;
   readonly cacheMisses: Counter<'cache'>;
   readonly cacheEntries: Gauge<'cache'>;
+  /** labels: event (queue_full: denied over the queue bound; worker_crashed: a worker died under an evaluation) */
+  readonly evaluationPool: Counter<'event'>;
   /** labels: host, operation (manifest | blob | referrers | token | tags), outcome (ok | error) */
   readonly registryRequestDuration: Histogram<'host' | 'operation' | 'outcome'>;
   /** the active vulnerability database: records, age and max age (seconds; NaN when unknown), and an info gauge */
@@ -66,6 +68,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     decisions: new Counter({ name: 'wasmgate_decisions_total', help: 'Decisions answered, by outcome (allow, deny, error).', labelNames: ['outcome'], registers: r }),
     cacheHits: new Counter({ name: 'wasmgate_cache_hits_total', help: 'Cache hits by cache.', labelNames: ['cache'], registers: r }),
     cacheMisses: new Counter({ name: 'wasmgate_cache_misses_total', help: 'Cache misses by cache.', labelNames: ['cache'], registers: r }),
+    evaluationPool: new Counter({ name: 'wasmgate_evaluation_pool_events_total', help: 'Policy evaluation pool events: queue_full (denied over the queue bound), worker_crashed.', labelNames: ['event'], registers: r }),
     cacheEntries: new Gauge({
       name: 'wasmgate_cache_entries',
       help: 'Entries held, by cache.',

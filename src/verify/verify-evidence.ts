@@ -37,8 +37,8 @@ export async function verifyEvidence(collected: CollectedEvidence, trust: TrustP
   return out;
 }
 
-/** Verifies one piece of evidence; exported for the CLI and tests. */
-export function verifyOne(raw: RawEvidence, module: ModuleTarget, trust: TrustPolicy, opts: VerifyOptions = {}): { route: Route; evidence: Evidence } {
+/** Verifies one piece of evidence; exported for the CLI and tests. `timeDependent`: the outcome depends on the clock. */
+export function verifyOne(raw: RawEvidence, module: ModuleTarget, trust: TrustPolicy, opts: VerifyOptions = {}): { route: Route; evidence: Evidence; timeDependent?: boolean } {
   const evidence: Evidence = {
     verified: false,
     errors: [],
@@ -83,7 +83,7 @@ export function verifyOne(raw: RawEvidence, module: ModuleTarget, trust: TrustPo
   if (evidence.verified) evidence.verified_for = check.roles;
   // An unverified predicate never reaches the policy input: a policy that forgets `verified` still cannot use it.
   if (evidence.verified && binding.predicateType !== undefined) evidence.predicate = binding.predicate;
-  return { route, evidence };
+  return check.timeDependent ? { route, evidence, timeDependent: true } : { route, evidence };
 }
 
 interface Binding {

@@ -40,6 +40,20 @@ export interface WasmBundle extends LoadedBundle {
   evaluateManyJson(paths: readonly string[], inputJson: string | Uint8Array | undefined): EvaluationResult[];
 }
 
+/**
+ * What another thread needs to evaluate the same bundle: the compiled module (shared, not recompiled), the data
+ * as JSON bytes, the memory bounds and the metadata. Structured-cloneable (postMessage, worker pools).
+ */
+export interface BundleSpec {
+  name: string;
+  digest: string;
+  manifest: BundleManifest;
+  module: WasmModule;
+  dataJson: Uint8Array;
+  memory: MemoryLimits;
+  entrypoints: string[];
+}
+
 type Plan =
   | { kind: 'entry'; id: number; rest: string[] }
   | { kind: 'data'; segs: string[] }
@@ -105,6 +119,15 @@ class Bundle implements WasmBundle {
     const texts = order.length === 0 ? [] : this.guard(paths.join(', '), () => this.live().evalTextMany(order, json));
     const results = new Map(order.map((id, i) => [id, toResult(texts[i] as string)]));
     return plans.map((plan) => this.resolve(plan, (id) => results.get(id) as EvaluationResult));
+  }
+
+  /** The spec another thread can rebuild this bundle from; null when it uses host builtins (functions do not cross threads). */
+  spec(): BundleSpec | null {
+    if (Object.keys(this.custom).length > 0) return null;
+    return {
+      name: this.name, digest: this.digest, manifest: this.manifest, module: this.module, dataJson: this.dataJson,
+      memory: this.memory, entrypoints: [...this.entrypoints],
+    };
   }
 
   /** A new bundle on the same compiled module with `data` (and manifest/digest) replaced; see withData. */
@@ -253,6 +276,21 @@ export function withData(bundle: WasmBundle, data: Record<string, unknown>, init
     throw engineError('BUNDLE_MANIFEST_INVALID', `bundle ${bundle.name} was not loaded by loadBundle; cannot replace its data`);
   }
   return bundle.withData(data, init);
+}
+
+/** The spec of a bundle loaded here, for evaluation on another thread; null when it cannot be moved. */
+export function bundleSpec(bundle: LoadedBundle): BundleSpec | null {
+  return bundle instanceof Bundle ? bundle.spec() : null;
+}
+
+/** A bundle rebuilt from a spec (on a worker thread): a fresh instance of the same compiled module and data. */
+export function bundleFromSpec(spec: BundleSpec): WasmBundle {
+  const data = JSON.parse(new TextDecoder().decode(spec.dataJson)) as Record<string, unknown>;
+  const instance = new PolicyInstance(spec.module, spec.dataJson, spec.memory, {});
+  return new Bundle({
+    name: spec.name, digest: spec.digest, manifest: spec.manifest, data, dataJson: spec.dataJson, module: spec.module, instance,
+    entrypoints: spec.entrypoints, memory: spec.memory, custom: {},
+  });
 }
 
 /** Reads and loads a bundle file. */

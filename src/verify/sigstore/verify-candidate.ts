@@ -25,6 +25,8 @@ export interface SignatureCheck {
   roles: Role[];
   /** the parsed bundle, when it parsed (the payload is read from it after verification) */
   bundle?: Bundle;
+  /** true when the outcome depends on the clock (a certificate with no proven signing time): not to be cached */
+  timeDependent?: boolean;
 }
 
 export interface CheckOptions {
@@ -55,6 +57,7 @@ export function checkSignature(candidate: Candidate, policy: TrustPolicy, opts: 
       const leaf = entity.key.certificate;
       out.certificate = certificateFacts(leaf);
       const now = opts.now ?? new Date();
+      if (entity.timestamps.length === 0) out.timeDependent = true;
       // Checks that a short-lived certificate has a proven signing time before trusting it.
       if (entity.timestamps.length === 0 && leaf.notAfter < now) {
         out.errors.push(evidenceError('certificate_expired', `the signing certificate expired at ${leaf.notAfter.toISOString()} and the evidence carries no transparency-log entry or RFC 3161 timestamp proving it signed while valid; re-sign with a tlog upload or a timestamp authority`));

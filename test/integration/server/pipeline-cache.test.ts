@@ -1,7 +1,11 @@
 /**
  * The real pipeline behind the service caches decisions for digest-pinned refs: the second ask is served from
- * the cache (OPA's counter_server_query_cache_hit), and a tag ref is decided afresh each time.
+ * the cache (OPA's counter_server_query_cache_hit). A tag ref is resolved (the layout's index.json) and answered
+ * from its digest's decision; a moved tag is decided afresh.
  */
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../../src/common/logger.ts';
 import { parseConfig } from '../../../src/config/load.ts';
@@ -27,21 +31,53 @@ describe('decision cache behind the real pipeline', () => {
   };
 
   it('answers a digest-pinned ref from the cache the second time, with the same verdict', async () => {
-    const first = await ask('oci:demo/store:payments');
-    expect(first.allow).toBe(true);
-    const pinned = `oci:demo/store@${first.digest}`;
+    const pinned = 'oci:demo/store@sha256:f3e231f14ab794ff09fb42e271f3e2f19fc57ca535129e634cf3f6f13db3de99';
     const cold = await ask(pinned);
+    expect(cold.allow).toBe(true);
     expect(cold.metrics.counter_server_query_cache_hit ?? 0).toBe(0);
+    const first = cold;
     const warm = await ask(pinned);
     expect(warm).toMatchObject({ allow: true, digest: first.digest });
     expect(warm.metrics.counter_server_query_cache_hit).toBe(1);
     expect(svc.cache.stats().size).toBeGreaterThanOrEqual(1);
   });
 
-  it('never serves a tag ref from the cache (a tag can move)', async () => {
-    await ask('oci:demo/store:unsigned');
-    const again = await ask('oci:demo/store:unsigned');
-    expect(again.allow).toBe(false);
-    expect(again.metrics.counter_server_query_cache_hit ?? 0).toBe(0);
+  it('answers a tag ref from the decision cached for the digest it points at, naming that digest', async () => {
+    const byDigest = await ask('oci:demo/store@sha256:121d328acc440f49e9ad4d2e2c54cc9d4674589f479276aaf180bdbbe124c9d9');
+    expect(byDigest.allow).toBe(false);
+    const byTag = await ask('oci:demo/store:unsigned');
+    expect(byTag).toMatchObject({ allow: false, digest: byDigest.digest });
+    expect(byTag.metrics.counter_server_query_cache_hit).toBe(1);
+  });
+
+  it('decides a moved tag afresh, never from the old digest\'s answer', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wasmgate-moved-tag-'));
+    try {
+      await cp(join(ROOT, 'demo/store'), dir, { recursive: true });
+      const ref = `oci:${dir}:payments`;
+      const first = await ask(ref);
+      expect(first.allow).toBe(true);
+      const repeat = await ask(ref);
+      expect(repeat).toMatchObject({ allow: true, digest: first.digest });
+      expect(repeat.metrics.counter_server_query_cache_hit).toBe(1);
+
+      // move `payments` onto the vulnerable module (and back: its old entry keeps no tag)
+      const indexPath = join(dir, 'index.json');
+      const index = JSON.parse(await readFile(indexPath, 'utf8')) as { manifests: Array<{ digest: string; annotations?: Record<string, string> }> };
+      const tagOf = (m: { annotations?: Record<string, string> }): string | undefined => m.annotations?.['org.opencontainers.image.ref.name'];
+      const payments = index.manifests.find((m) => tagOf(m) === 'payments')!;
+      const vulnerable = index.manifests.find((m) => tagOf(m) === 'vulnerable')!;
+      payments.annotations = { 'org.opencontainers.image.ref.name': 'old-payments' };
+      vulnerable.annotations = { 'org.opencontainers.image.ref.name': 'payments' };
+      await writeFile(indexPath, JSON.stringify(index));
+
+      const moved = await ask(ref);
+      expect(moved.digest).toBe(vulnerable.digest);
+      expect(moved.digest).not.toBe(first.digest);
+      expect(moved.allow).toBe(false);
+      expect(moved.metrics.counter_server_query_cache_hit ?? 0).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
