@@ -41,6 +41,7 @@ describe('evaluation worker pool', () => {
       trust: () => trust,
       bundle: () => bundle,
       vulnerabilities: () => null,
+      vulnerabilityProblem: () => null, // this test is about evaluation: no vulnerability data, said explicitly
       evaluate: (b, path, input) => p.evaluate(b, path, input),
     });
     return { decider: withDeadline(pipeline, { deadlineMs: 20_000 }), events };
