@@ -22,7 +22,8 @@ export async function createLocalDecider(configFile: string | undefined, logger:
   const metrics = createMetrics({ defaultMetrics: false });
   const status = createStatusRegistry();
   const decisionCache = createDecisionCache({ ttlMs: 0, maxEntries: 0 });
-  const wiring = await createPipelineWiring({ baseDir: configBaseDir(configFile) })({ config, metrics, status, logger, decisionCache });
+  // the CLI reads any layout the user names (registries.layouts confines the service's callers)
+  const wiring = await createPipelineWiring({ baseDir: configBaseDir(configFile), confineLayouts: false })({ config, metrics, status, logger, decisionCache });
   return {
     config,
     decider: withDeadline(wiring.decider, { deadlineMs: config.decision.deadline_ms, logger }),

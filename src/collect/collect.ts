@@ -9,6 +9,7 @@ import { ContentCache, withContentCache, type ContentCacheOptions } from './cach
 import { classifyLayer } from './classify.ts';
 import { listLegacyCandidates, listReferrerCandidates, orderCandidates, type Candidate, type Warning } from './discover.ts';
 import { OciLayoutStore } from './layout-store.ts';
+import { LayoutStores } from './layout-roots.ts';
 import type { ArtifactStore, FetchedManifest, FetchOptions } from './store.ts';
 import { selectManifest, toModuleTarget } from './target.ts';
 import type { CollectedEvidence, ModuleTarget, OciDescriptor, RawEvidence } from './types.ts';
@@ -45,6 +46,12 @@ export interface CollectorOptions {
   signatureRepositories?: Record<string, readonly string[]>;
   /** look for cosign's legacy `.sig`/`.att`/`.sbom` tags; default true */
   legacyTags?: boolean;
+  /**
+   * Directories `oci:` layouts may be read from (absolute; `registries.layouts`): a layout is resolved with
+   * realpath (symlinks followed) and refused with LAYOUT_NOT_ALLOWED unless it lies under one of them.
+   * Undefined: any directory (the CLI, where the user names the path).
+   */
+  layoutRoots?: readonly string[];
   logger?: Logger;
 }
 
@@ -73,21 +80,23 @@ export function createCollector(options: CollectorOptions = {}): Collector {
     ? options.registry
     : new RegistryClient({ ...(options.registry ?? {}), ...(options.logger ? { logger: options.logger } : {}) });
   const registry = cache ? withContentCache(registryRaw, cache) : registryRaw;
-  const layouts = new Map<string, ArtifactStore>();
+  const layouts = new LayoutStores((dir) => {
+    const raw = new OciLayoutStore(dir);
+    return cache ? withContentCache(raw, cache) : raw;
+  }, options.layoutRoots);
 
   const fixed = options.store ? (cache ? withContentCache(options.store, cache) : options.store) : undefined;
 
   function storeFor(repository: string): ArtifactStore {
     if (fixed) return fixed;
     if (!repository.startsWith('oci:')) return registry;
-    const dir = repository.slice('oci:'.length);
-    let store = layouts.get(dir);
-    if (!store) {
-      const raw = new OciLayoutStore(dir);
-      store = cache ? withContentCache(raw, cache) : raw;
-      layouts.set(dir, store);
-    }
-    return store;
+    return layouts.forSpellingSync(repository.slice('oci:'.length));
+  }
+
+  async function resolveStore(parsed: ModuleReference): Promise<ArtifactStore> {
+    if (fixed) return fixed;
+    if (parsed.kind !== 'oci-layout') return registry;
+    return layouts.forSpelling(parsed.dir);
   }
 
   return {
@@ -97,7 +106,7 @@ export function createCollector(options: CollectorOptions = {}): Collector {
       const deadlineMs = callOpts.deadlineMs ?? limits.deadlineMs;
       const timeout = AbortSignal.timeout(deadlineMs);
       const signal = callOpts.signal ? AbortSignal.any([callOpts.signal, timeout]) : timeout;
-      const run = collectWith(storeFor(repositoryName(parsed)), parsed, {
+      const run = resolveStore(parsed).then((store) => collectWith(store, parsed, {
         signal,
         deadlineAt: Date.now() + deadlineMs,
         limits,
@@ -105,7 +114,7 @@ export function createCollector(options: CollectorOptions = {}): Collector {
         extraRepositories: options.signatureRepositories?.[repositoryName(parsed)] ?? [],
         legacyTags: options.legacyTags ?? true,
         log,
-      });
+      }));
       return raceSignal(run, signal, `collecting evidence for ${ref}`);
     },
     async fetchBlob(target, descriptor, opts = {}) {

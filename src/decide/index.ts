@@ -1,5 +1,7 @@
 export { createDecisionCache, decisionKey, configHash, pinnedSubject, withDecisionCache } from './cache.ts';
 export type { DecisionCache, DecisionCacheOptions, DecisionCacheStats, DecisionKeyParts, DecisionVersions } from './cache.ts';
+export { withAdmission } from './admission.ts';
+export type { AdmissionOptions, AdmissionStats, AdmittedDecider } from './admission.ts';
 export { withDeadline, failClosed } from './deadline.ts';
 export type { DeadlineOptions } from './deadline.ts';
 export { classifyError } from './reasons.ts';

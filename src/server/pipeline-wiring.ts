@@ -13,6 +13,8 @@ export interface PipelineWiringOptions {
   baseDir: string;
   /** bundle source overrides by name (tests, embedding) */
   bundleSources?: BundleManagerOptions['sources'];
+  /** read `oci:` layouts only under `registries.layouts` (default true: the service; the CLI passes false) */
+  confineLayouts?: boolean;
 }
 
 /**
@@ -25,7 +27,7 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
   return async ({ config, metrics, status, logger }): Promise<ServiceWiring> => {
     const trust = loadTrustPolicy(config.trust, { baseDir: options.baseDir });
     const trustHash = configHash(config.trust);
-    const collector = createCollector(collectorOptionsFromConfig(config, options.baseDir, logger));
+    const collector = createCollector(collectorOptionsFromConfig(config, options.baseDir, logger, { confineLayouts: options.confineLayouts ?? true }));
 
     const dbConfig = config.vulnerability_db;
     let vulns: VulnDatabase | null = null;

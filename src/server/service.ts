@@ -1,6 +1,7 @@
 import type { Logger } from '../common/logger.ts';
 import type { WasmgateConfig } from '../config/types.ts';
 import { createDecisionCache, withDecisionCache, type DecisionCache } from '../decide/cache.ts';
+import { withAdmission } from '../decide/admission.ts';
 import { withDeadline } from '../decide/deadline.ts';
 import type { Decider } from '../decide/types.ts';
 import { createDecisionLoggerFromConfig, instanceLabels, type DecisionLogger } from '../logs/decision-logger.ts';
@@ -82,7 +83,14 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const wiring = await o.wire({ config, metrics, status, logger, decisionCache: cache });
   wiring.onInvalidate?.(() => cache.invalidateAll());
   metrics.onCollect(() => metrics.cacheEntries.labels('decision').set(cache.stats().size));
-  const decider: Decider = withDeadline(withDecisionCache(wiring.decider, cache, () => wiring.versions(), config.decision.paths[0]), {
+  // cache misses take a slot of decision.admission; beyond its queue they are shed at once (deny: overloaded)
+  const admitted = withAdmission(wiring.decider, {
+    maxConcurrent: config.decision.admission.max_concurrent,
+    maxQueued: config.decision.admission.max_queued,
+    deadlineMs: config.decision.deadline_ms,
+    onShed: (why) => metrics.decisionsShed.labels(why).inc(),
+  });
+  const decider: Decider = withDeadline(withDecisionCache(admitted, cache, () => wiring.versions(), config.decision.paths[0]), {
     deadlineMs: config.decision.deadline_ms,
     logger,
   });
@@ -93,7 +101,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     : [];
   const deps: ServerDeps = {
     config, decider, bundles: wiring.bundles, status, metrics, decisionLog, logger, labels, version, routes,
-    cacheStats: () => ({ decision: cache.stats(), ...(wiring.cacheStats?.() ?? {}) }),
+    cacheStats: () => ({ decision: cache.stats(), admission: admitted.stats(), ...(wiring.cacheStats?.() ?? {}) }),
   };
   const app = createApp(deps);
   const listeners = await startListeners(listenTargets(config.listeners, o.env), app.listener, logger);
