@@ -20,7 +20,8 @@ describe('loadConfig', () => {
       const { config, source } = await loadConfig();
       expect(source).toBe('embedded default');
       expect(config.listeners).toEqual({ tcp: '127.0.0.1:8181', unix: null });
-      expect(config.decision).toEqual({ paths: ['wasm/sbom'], deadline_ms: 900, cache: { ttl_seconds: 300, max_entries: 10000 } });
+      expect(config.decision).toEqual({ paths: ['wasm/sbom'], deadline_ms: 900, admission: { max_concurrent: 32, max_queued: 256 }, cache: { ttl_seconds: 300, max_entries: 10000 } });
+      expect(config.registries).toMatchObject({ allow: [], layouts: ['demo/store'], token_realms: [], redirect_hosts: [] });
       expect(config.decision_logs.erase).toContain('/input/sbom_attestations/*/predicate');
       expect(config.server.decoding.max_length).toBe(1048576);
       expect(config.default_decision).toBe('/system/main');
