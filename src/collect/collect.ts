@@ -151,7 +151,9 @@ interface RunOptions {
 }
 
 /** Fatal for the whole collection; anything else about one candidate becomes a warning. */
-const FATAL: ReadonlySet<string> = new Set<RegistryErrorCode>(['REGISTRY_UNREACHABLE', 'REGISTRY_UNAUTHORIZED', 'DIGEST_MISMATCH', 'DEADLINE_EXCEEDED', 'ABORTED', 'HOST_NOT_ALLOWED']);
+const FATAL: ReadonlySet<string> = new Set<RegistryErrorCode>([
+  'REGISTRY_UNREACHABLE', 'REGISTRY_UNAUTHORIZED', 'DIGEST_MISMATCH', 'DEADLINE_EXCEEDED', 'ABORTED', 'HOST_NOT_ALLOWED', 'REGISTRY_REDIRECT_REFUSED', 'REGISTRY_REALM_REFUSED',
+]);
 
 async function collectWith(store: ArtifactStore, ref: ModuleReference, run: RunOptions): Promise<CollectedEvidence> {
   const repository = repositoryName(ref);
