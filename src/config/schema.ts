@@ -292,7 +292,7 @@ export const configSchema = {
           type: 'array',
           items: { type: 'string', minLength: 1 },
           default: [],
-          description: 'registry hosts (host or host:port, `*.example.com` wildcards) modules may come from; [] allows only oci: layouts',
+          description: 'registry hosts (host or host:port, `*.example.com` wildcards) modules may come from; [] allows none (oci: layouts are governed by registries.layouts)',
         },
         insecure: { type: 'array', items: str, default: [], description: 'hosts spoken to over plain HTTP (loopback test registries)' },
         layouts: {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ContentCache } from '../../src/collect/cache.ts';
 import { createCollector, type Collector } from '../../src/collect/collect.ts';
 import { createLocalDecider } from '../../src/cli/runtime.ts';
 import { createSilentLogger } from '../../src/common/logger.ts';
@@ -168,7 +169,16 @@ describe('hostile layout files (collector confined to the root)', () => {
     }
     const p = problems();
     p.check(stores.size === 1, `${spellings.size} spellings made ${stores.size} stores`);
-    log.attack(`${spellings.size} spellings of one layout directory (./, //, x/.., a symlink)`, 'one store (realpath), one referrers scan', p.list, spellings.size);
+    // the content cache holds one copy of each blob, whatever the spelling
+    const cache = new ContentCache();
+    const cached = createCollector({ layoutRoots: [root], cache });
+    const [first, ...rest] = [...spellings];
+    await cached.collect(`oci:${first!}@${payments}`);
+    const misses = cache.stats.misses;
+    for (const s of rest.slice(0, 50)) await cached.collect(`oci:${s}@${payments}`);
+    p.check(cache.stats.misses === misses, `50 more spellings missed the content cache ${cache.stats.misses - misses} times`);
+    await cached.close();
+    log.attack(`${spellings.size} spellings of one layout directory (./, //, x/.., a symlink)`, 'one store (realpath), one referrers scan, one copy of each blob in the content cache', p.list, spellings.size);
   });
 });
 
