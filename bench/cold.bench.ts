@@ -54,8 +54,8 @@ cosign verify-attestation --key "$pub" --insecure-ignore-tlog=true --type slsapr
 head -n1 "$w/sbom.att" | jq -r .payload | base64 -d | jq .predicate > "$w/sbom.json"
 "$wasmgate" scan --json --db "$db" "$w/sbom.json" > "$w/scan.json"
 jq -n --slurpfile sbom "$w/sbom.json" --slurpfile scan "$w/scan.json" '{
-  sbom_attestations: [{verified: true, certificate: {subject: "key", issuer: "key"}, predicate: $sbom[0]}],
-  provenance_attestations: [{verified: true, certificate: {subject: "key", issuer: "key"}}],
+  sbom_attestations: [{verified: true, verified_for: ["sbom"], certificate: {subject: "key", issuer: "key"}, predicate: $sbom[0]}],
+  provenance_attestations: [{verified: true, verified_for: ["provenance"], certificate: {subject: "key", issuer: "key"}}],
   vulnerability_scan: $scan[0]
 }' > "$w/input.json"
 opa eval --format json -b "$policies" -i "$w/input.json" data.wasm.sbom > "$w/decision.json"

@@ -70,6 +70,8 @@ export function cycloneDx(pkgs: readonly LockPackage[]): Record<string, unknown>
 function evidence(subject: string, predicateType: string, predicate: unknown): Evidence {
   return {
     verified: true,
+    // the roles the demo trust gives each identity (trust.keyless[].roles)
+    verified_for: subject === BUILD_SUBJECT ? ['sbom', 'signature'] : ['provenance'],
     errors: [],
     format: 'sigstore-bundle',
     manifest_digest: 'sha256:5b1f1e8fbd3c1e03bbd6cbb9f9d5a7b4c1b6f8ad0a3c9e1f7d2b4a6c8e0f1a2b',

@@ -84,8 +84,8 @@ async function opaEval(query: string, inputFile: string, label: string): Promise
 
 function seedInput(): unknown {
   return {
-    sbom_attestations: [{ verified: true, certificate: { subject: BUILD_SUBJECT, issuer: GHA_ISSUER }, predicate: { bomFormat: 'CycloneDX' } }],
-    provenance_attestations: [{ verified: true, certificate: { subject: SLSA_SUBJECT, issuer: GHA_ISSUER } }],
+    sbom_attestations: [{ verified: true, verified_for: ['sbom', 'signature'], certificate: { subject: BUILD_SUBJECT, issuer: GHA_ISSUER }, predicate: { bomFormat: 'CycloneDX' } }],
+    provenance_attestations: [{ verified: true, verified_for: ['provenance'], certificate: { subject: SLSA_SUBJECT, issuer: GHA_ISSUER } }],
     vulnerability_scan: { matches: [{ vulnerability: { id: 'RUSTSEC-2024-0001', severity: 'High' } }] },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * HTTP decision benchmark (not a test): warm decisions per second and latency
- * of `POST /v1/data/wasm/sbom` over TCP and over the Unix socket, at
+ * of `POST /v1/data/wasm/sbom?verdict` over TCP and over the Unix socket, at
  * concurrency 16. The Decider is a stand-in that answers at once, so this
  * measures the service frame (parse, validate, cache, deadline, answer, metrics,
  * logs); the full pipeline's warm path adds only its cache lookup.
@@ -52,7 +52,8 @@ interface Row { transport: string; connections: number; duration_s: number; requ
 
 async function run(transport: string, opts: { url: string; socketPath?: string }): Promise<Row> {
   const r = await autocannon({
-    url: `${opts.url}/v1/data/wasm/sbom`,
+    // the compact verdict: the decision itself, no policy evaluation (the stand-in Decider has no bundle)
+    url: `${opts.url}/v1/data/wasm/sbom?verdict`,
     ...(opts.socketPath ? { socketPath: opts.socketPath } : {}),
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -117,7 +118,7 @@ await writeDocSection(
 
 Measured ${machine.date.slice(0, 10)} with \`npm run bench\` (\`node bench/server.bench.ts${QUICK ? ' --quick' : ''}${LOGS ? ' --decision-logs' : ''}\`; ${describeMachine(machine)}).
 Raw numbers: \`bench/results/server.json\`. autocannon (one worker thread, ${DURATION_S} s per row after a warm-up) against an in-process
-\`startService\` whose Decider is a stand-in that answers at once, asked \`POST /v1/data/wasm/sbom\` about a digest-pinned ref, over TCP and
+\`startService\` whose Decider is a stand-in that answers at once, asked \`POST /v1/data/wasm/sbom?verdict\` about a digest-pinned ref, over TCP and
 over the Unix socket. This measures the service frame alone — parse, validate, decision cache, deadline, answer, metrics${LOGS ? ', decision logs' : ''}
 and logs — not the pipeline (see Warm decisions below for the real service).
 

@@ -1,6 +1,9 @@
 # The shipped wasmgate decision policy: the seed policy (ARCHITECTURE.md §2)
-# with its pinned signer identities moved into data (data.json in the bundle,
-# data.wasm.sbom.config) so that operators configure them without editing Rego.
+# with its pinned signer identities moved out of Rego into the one place that
+# says who may sign what: the sidecar's trust configuration. Each trust entry
+# (trust.keyless[], trust.keys[]) carries roles (sbom, provenance, signature);
+# verification stamps every verified piece of evidence with its signer's roles
+# (Evidence.verified_for), and this policy requires the role that fits.
 #
 # Compiled to wasm with the entrypoints wasm/sbom, wasm/sbom/allow and
 # wasm/sbom/deny. Every `deny` rule in this package, including those added in
@@ -22,46 +25,21 @@ allow if {
 	count(deny) == 0
 }
 
-# The SBOM attestation must be present, verified and signed by the build workflow
-# (its keyless identity) or by one of the pinned keys in config.sbom_keys.
+# The SBOM attestation must be present, verified and signed by a signer the
+# trust configuration holds for the sbom role (the build workflow).
 valid_sbom_attestation if {
 	some attest in input.sbom_attestations
 	attest.verified == true
-	sbom_signer(attest)
+	"sbom" in attest.verified_for
 	attest.predicate.bomFormat == "CycloneDX"
 }
 
-sbom_signer(attest) if {
-	attest.certificate.subject == data.wasm.sbom.config.sbom_identity.subject
-	attest.certificate.issuer == data.wasm.sbom.config.sbom_identity.issuer
-}
-
-sbom_signer(attest) if pinned_key(attest, "sbom_keys")
-
-# The SLSA provenance must be present, verified and signed by the generator
-# (its keyless identity) or by one of the pinned keys in config.provenance_keys.
+# The SLSA provenance must be present, verified and signed by a signer the
+# trust configuration holds for the provenance role (the SLSA generator).
 valid_provenance_attestation if {
 	some attest in input.provenance_attestations
 	attest.verified == true
-	provenance_signer(attest)
-}
-
-provenance_signer(attest) if {
-	is_string(attest.certificate.subject)
-	startswith(attest.certificate.subject, data.wasm.sbom.config.provenance_identity.subject_prefix)
-	attest.certificate.issuer == data.wasm.sbom.config.provenance_identity.issuer
-}
-
-provenance_signer(attest) if pinned_key(attest, "provenance_keys")
-
-# Key-pinned signers (cosign --key): the evidence was verified with a trusted key
-# whose id (trust.keys[].id, or "sha256:<SPKI fingerprint>") is listed under
-# data.wasm.sbom.config[list]. Absent or empty lists pin no key.
-pinned_key(attest, list) if {
-	is_string(attest.key.id)
-	attest.key.id != ""
-	some id in object.get(data.wasm.sbom.config, list, [])
-	id == attest.key.id
+	"provenance" in attest.verified_for
 }
 
 critical_matches := [m |

@@ -26,7 +26,7 @@ for arg in "$@"; do
   esac
 done
 if [ "${#names[@]}" -eq 0 ]; then
-  names=(vulns engine collect server decisions cold scale)
+  names=(vulns engine collect server decisions cold scale fleet)
 fi
 
 for tool in opa oras cosign wasmgate-testregistry; do

@@ -6,7 +6,9 @@
 #   the OCI 1.1 referrers API; olareg is not served by the module proxy).
 #   Go: actionlint (lints deploy/github/build-wasm.yml).
 #   Debian: docker-registry (no referrers API: the tag fallback), nats-server,
-#   systemd (systemd-analyze verify/security for deploy/systemd), curl.
+#   systemd (systemd-analyze verify/security for deploy/systemd), curl,
+#   chromium (headless, driven by puppeteer-core in the decision explorer's browser tests),
+#   redis-server (fleet mode: the shared cache's tests start their own server on loopback).
 # Usage: scripts/install-tools.sh [--no-apt] [tool ...]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,7 +28,7 @@ wanted=()
 for a in "$@"; do
   case "$a" in --no-apt) apt_ok=0 ;; *) wanted+=("$a") ;; esac
 done
-[ ${#wanted[@]} -gt 0 ] || wanted=(opa oras crane cosign actionlint testregistry docker-registry nats-server systemd curl)
+[ ${#wanted[@]} -gt 0 ] || wanted=(opa oras crane cosign actionlint testregistry docker-registry nats-server systemd curl chromium redis-server)
 
 go_tool() {
   local name="$1" pin="${PINS[$1]}" stamp="$root/.tools/stamps/$1"
@@ -63,6 +65,8 @@ for t in "${wanted[@]}"; do
     nats-server) apt_tool nats-server /usr/sbin/nats-server ;;
     systemd) apt_tool systemd /usr/bin/systemd-analyze ;;
     curl) apt_tool curl /usr/bin/curl ;;
+    chromium) apt_tool chromium /usr/bin/chromium ;;
+    redis-server) apt_tool redis-server /usr/bin/redis-server ;;
     *) echo "install-tools: unknown tool $t" >&2; exit 2 ;;
   esac
 done

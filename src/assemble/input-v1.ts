@@ -37,8 +37,17 @@ export interface Evidence {
   certificate: CertificateFacts | null;
   key: { id: string } | null;
   tlog: { log_index: number; integrated_time: string } | null;
+  /**
+   * The roles (`sbom`, `provenance`, `signature`) the trust configuration gives
+   * the signer that verified this evidence (`trust.keys[].roles`,
+   * `trust.keyless[].roles`); empty when not verified. The policy requires the
+   * role that fits: an SBOM counts only when `"sbom" in verified_for`.
+   */
+  verified_for?: string[];
   /** the in-toto predicate (attestations only) */
   predicate?: unknown;
+  /** how it was found: `referrers-api`, `referrers-tag`, `cosign-legacy-tag`, `oci-layout` */
+  found_via?: string;
 }
 
 export interface LayerDescriptorV1 {

@@ -34,6 +34,7 @@ const evidence = {
       ],
     },
     key: { anyOf: [{ type: 'null' }, { type: 'object', required: ['id'], properties: { id: { type: 'string' } } }] },
+    verified_for: { type: 'array', items: { enum: ['sbom', 'provenance', 'signature'] }, uniqueItems: true },
     tlog: { anyOf: [{ type: 'null' }, { type: 'object', required: ['log_index', 'integrated_time'] }] },
   },
 } as const;

@@ -1,4 +1,5 @@
 import { createSilentLogger, type Logger } from '../common/logger.ts';
+import type { CollectorOptions } from '../collect/collect.ts';
 import { loadConfig } from '../config/load.ts';
 import type { WasmgateConfig } from '../config/types.ts';
 import { createDecisionCache } from '../decide/cache.ts';
@@ -17,13 +18,24 @@ export interface LocalDecider {
   close(): Promise<void>;
 }
 
-export async function createLocalDecider(configFile: string | undefined, logger: Logger = createSilentLogger()): Promise<LocalDecider> {
+export interface LocalDeciderOptions {
+  /** also trust these PEM public keys (absolute paths; `wasmgate evidence --key`), with every role */
+  extraKeys?: string[];
+  /** reach registries this way instead of the config's `registries:` (`wasmgate evidence` flags) */
+  collectorOptions?: CollectorOptions;
+}
+
+export async function createLocalDecider(configFile: string | undefined, logger: Logger = createSilentLogger(), options: LocalDeciderOptions = {}): Promise<LocalDecider> {
   const { config } = await loadConfig(configFile);
+  if (options.extraKeys !== undefined && options.extraKeys.length > 0) {
+    const existing: unknown = config.trust.keys;
+    config.trust = { ...config.trust, keys: [...(Array.isArray(existing) ? existing : []), ...options.extraKeys.map((path) => ({ path }))] };
+  }
   const metrics = createMetrics({ defaultMetrics: false });
   const status = createStatusRegistry();
   const decisionCache = createDecisionCache({ ttlMs: 0, maxEntries: 0 });
   // the CLI reads any layout the user names (registries.layouts confines the service's callers)
-  const wiring = await createPipelineWiring({ baseDir: configBaseDir(configFile), confineLayouts: false })({ config, metrics, status, logger, decisionCache });
+  const wiring = await createPipelineWiring({ baseDir: configBaseDir(configFile), confineLayouts: false, ...(options.collectorOptions ? { collectorOptions: options.collectorOptions } : {}) })({ config, metrics, status, logger, decisionCache });
   return {
     config,
     decider: withDeadline(wiring.decider, { deadlineMs: config.decision.deadline_ms, logger }),

@@ -22,12 +22,17 @@ registries:
   layouts: [demo/store]
 # The demo trust: keyless identities of the seed's pipeline, chained to the demo
 # trusted root that signed the modules in demo/store (made offline by scripts/make-demo.ts).
+# roles say what each signer may vouch for; the policy requires the role that fits.
 trust:
   keyless:
+    # the build workflow signs the module and attests its SBOM
     - subject: https://github.com/myorg/payments-wasm/.github/workflows/build-wasm.yml@refs/heads/main
       issuer: https://token.actions.githubusercontent.com
+      roles: [sbom, signature]
+    # the SLSA generator signs the provenance
     - subject_regexp: 'https://github\\.com/slsa-framework/slsa-github-generator/\\.github/workflows/generator_(generic|container)_slsa3\\.yml@refs/tags/v[0-9]+\\.[0-9]+\\.[0-9]+'
       issuer: https://token.actions.githubusercontent.com
+      roles: [provenance]
   trusted_roots: [demo/trusted_root.json]
 vulnerability_db:
   path: demo/osv/rustsec-osv-all.zip

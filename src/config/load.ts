@@ -12,10 +12,12 @@ export interface LoadedConfig {
   source: string;
 }
 
-/** Command-line settings that win over the file (wasmgate serve --addr / --unix-socket). */
+/** Command-line settings that win over the file (wasmgate serve --addr / --unix-socket / --log-decisions). */
 export interface ConfigOverrides {
   addr?: string;
   unixSocket?: string;
+  /** `decision_logs.console: true`: each decision as a JSON line on stdout, without writing a config file */
+  logDecisions?: boolean;
 }
 
 /** Parses config text: `${ENV}` substitution, YAML (JSON is YAML), overrides, validation with defaults. */
@@ -46,8 +48,13 @@ export async function loadConfig(file?: string, options: { env?: NodeJS.ProcessE
 }
 
 function applyOverrides(raw: unknown, o: ConfigOverrides | undefined): unknown {
-  if (!o || (o.addr === undefined && o.unixSocket === undefined)) return raw;
+  if (!o || (o.addr === undefined && o.unixSocket === undefined && o.logDecisions !== true)) return raw;
   const doc = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? { ...raw } : {}) as Record<string, unknown>;
+  if (o.logDecisions === true) {
+    const logs = doc.decision_logs;
+    doc.decision_logs = { ...(typeof logs === 'object' && logs !== null && !Array.isArray(logs) ? logs : {}), console: true };
+  }
+  if (o.addr === undefined && o.unixSocket === undefined) return doc;
   const prev = doc.listeners;
   const listeners = (typeof prev === 'object' && prev !== null ? { ...prev } : {}) as Record<string, unknown>;
   if (o.addr !== undefined) listeners.tcp = o.addr === '' || o.addr === 'none' ? null : o.addr;

@@ -16,5 +16,21 @@ export function toPublicConfig(config: WasmgateConfig): Record<string, unknown> 
     delete k.key;
     delete k.private_key;
   }
+  const cache = c.cache as { shared?: Record<string, unknown> | null } | undefined;
+  if (cache?.shared) {
+    if (cache.shared.password !== undefined) cache.shared.password = '[redacted]';
+    cache.shared.url = redactUrl(String(cache.shared.url));
+  }
   return c;
+}
+
+/** `redis://user:secret@host` → `redis://user:***@host`: logs and /v1/config never show the password */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '[redacted]';
+  }
 }

@@ -239,6 +239,55 @@ export const configSchema = {
       additionalProperties: false,
     },
     plugins: { type: 'object', default: {} },
+    cache: {
+      type: 'object',
+      default: {},
+      description: 'caches beside the local ones (deploy/fleet/README.md)',
+      properties: {
+        shared: {
+          anyOf: [
+            { type: 'null' },
+            {
+              type: 'object',
+              required: ['url'],
+              properties: {
+                url: { type: 'string', pattern: '^rediss?://', description: 'redis://host:6379/0 or rediss://… (TLS); a Valkey server speaks the same protocol' },
+                username: { type: 'string', description: 'ACL user, e.g. ${REDIS_USERNAME}' },
+                password: { type: 'string', description: 'e.g. ${REDIS_PASSWORD} (environment), or use password_file' },
+                password_file: { type: 'string', description: 'a file holding the password (relative to this file)' },
+                tls: {
+                  type: 'object',
+                  properties: { ca_cert: { type: 'string' }, server_name: { type: 'string' } },
+                  additionalProperties: false,
+                },
+                key_prefix: { type: 'string', default: 'wasmgate:', description: 'every key starts with it; give the ACL user only ~wasmgate:*' },
+                ttl_seconds: { ...posInt, default: 3600 },
+                decisions: { type: 'boolean', default: true, description: 'share decisions for digest-pinned refs (false: nothing is shared yet but the connection)' },
+                integrity_key_file: { type: 'string', description: 'a secret shared by the fleet: entries are HMAC-sealed and only sidecars holding it can write ones the others accept' },
+                lock_ms: { ...posInt, default: 5000, description: 'single-flight lock expiry' },
+                wait_ms: { ...nonNegInt, default: 400, description: 'how long to wait for another sidecar\'s answer before deciding here (keep it below decision.deadline_ms)' },
+                connect_timeout_ms: { ...posInt, default: 1000 },
+                command_timeout_ms: { ...posInt, default: 100, description: 'a slower answer is a miss' },
+                max_backoff_ms: { ...posInt, default: 5000, description: 'reconnect backoff cap' },
+              },
+              additionalProperties: false,
+            },
+          ],
+          default: null,
+        },
+      },
+      additionalProperties: false,
+    },
+    ui: {
+      type: 'object',
+      default: {},
+      description: 'the decision explorer at /ui/ (docs/ui.md)',
+      properties: {
+        enabled: { type: ['boolean', 'null'], default: null, description: 'true/false; unset: on when every listener is loopback or a Unix socket' },
+        max_decisions: { ...posInt, maximum: 100000, default: 200, description: 'how many recent decisions the explorer keeps in memory' },
+      },
+      additionalProperties: false,
+    },
     integrations: {
       type: 'object',
       default: {},

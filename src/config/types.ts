@@ -169,4 +169,31 @@ export interface WasmgateConfig {
   decision: DecisionConfig;
   listeners: ListenersConfig;
   integrations: IntegrationsConfig;
+  ui: UiConfig;
+  cache: { shared: SharedCacheConfig | null };
+}
+
+/** `cache.shared` as written: fleet mode on Redis/Valkey (deploy/fleet/README.md); defaults: SHARED_CACHE_DEFAULTS */
+export interface SharedCacheConfig {
+  url: string;
+  username?: string;
+  password?: string;
+  password_file?: string;
+  tls?: { ca_cert?: string; server_name?: string };
+  key_prefix?: string;
+  ttl_seconds?: number;
+  decisions?: boolean;
+  integrity_key_file?: string;
+  lock_ms?: number;
+  wait_ms?: number;
+  connect_timeout_ms?: number;
+  command_timeout_ms?: number;
+  max_backoff_ms?: number;
+}
+
+/** `ui:` the decision explorer at /ui/ */
+export interface UiConfig {
+  /** null: on when every listener is loopback or a Unix socket */
+  enabled: boolean | null;
+  max_decisions: number;
 }

@@ -21,6 +21,8 @@ export interface PipelineDeps {
   trust: () => TrustPolicy;
   /** the active bundle that answers `path` */
   bundle: (path: string) => LoadedBundle | null;
+  /** why no bundle is active (the last download or activation error of each bundle), for the deny reason */
+  bundleProblems?: () => string | undefined;
   /** the active vulnerability database; null when none is configured */
   vulnerabilities: () => OsvDatabase | null;
   scanOptions?: ScanOptions;
@@ -130,7 +132,10 @@ export function createPipelineDecider(deps: PipelineDeps): Decider {
       const path = (req.path ?? defaultPath).replace(/^\/+|\/+$/g, '');
       // read once: the whole decision runs on this bundle even if another activates meanwhile
       const bundle = deps.bundle(path);
-      if (!bundle) throw new WasmgateError('NO_TRUSTED_POLICY', `no active policy bundle answers ${path}: wasmgate cannot decide until one activates (see /health?bundles)`);
+      if (!bundle) {
+        const why = deps.bundleProblems?.();
+        throw new WasmgateError('NO_TRUSTED_POLICY', `no active policy bundle answers ${path}: wasmgate cannot decide until one activates${why ? `; ${why}` : ' (see /health?bundles)'}`);
+      }
       const metrics: Record<string, number> = {};
       const errors: ErrorEntry[] = [];
 

@@ -2,9 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Histogram } from 'prom-client';
 import { createDataApi, type DataApi } from './opa-api/data.ts';
+import { resolveDataPath, type CanonicalPath } from './opa-api/data-path.ts';
 import { ApiError, toApiError } from './opa-api/errors.ts';
 import { flag, sendJson, splitUrl } from './opa-api/json.ts';
-import { config, health, methodNotAllowed, prometheus, publicConfigOf, status } from './opa-api/system.ts';
+import { config, health, healthPolicy, methodNotAllowed, prometheus, publicConfigOf, status } from './opa-api/system.ts';
 import type { ServerDeps } from './types.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams | undefined) => number | Promise<number>;
@@ -39,14 +40,15 @@ export function createApp(deps: ServerDeps): WasmgateApp {
   const observe = createObserver(deps.metrics.httpRequestDuration);
   const publicConfig = publicConfigOf(deps);
 
-  const fail = (res: ServerResponse, err: unknown, pretty: boolean): number => {
+  const fail = (res: ServerResponse, err: unknown, _pretty: boolean): number => {
     const e: ApiError = toApiError(err);
     if (e.status >= 500) deps.logger.error({ err: e.cause ?? e }, 'request failed');
     if (res.headersSent) {
       res.destroy();
       return e.status;
     }
-    sendJson(res, e.status, e.toErrorV1(), pretty, e.headers);
+    // OPA writes its error bodies indented (server/writer.Error), whatever ?pretty says
+    sendJson(res, e.status, e.toErrorV1(), true, e.headers);
     return e.status;
   };
 
@@ -71,21 +73,27 @@ export function createApp(deps: ServerDeps): WasmgateApp {
     );
   };
 
-  const dataPath = (req: IncomingMessage, prefix: string): string => {
-    const { pathname } = splitUrl(req.url ?? '/');
-    const rest = pathname.length > prefix.length ? pathname.slice(prefix.length + 1) : '';
-    let p: string;
-    try {
-      p = decodeURIComponent(rest);
-    } catch {
-      throw new ApiError(400, 'invalid_parameter', `the path ${JSON.stringify(rest)} is not valid percent-encoding`);
-    }
-    return p.replace(/^\/+|\/+$/g, '');
-  };
+  // The one canonical data path of a request (data-path.ts); a raw `//`, `.`, `..` or trailing slash redirects as OPA's router does.
+  const dataRoute = (prefix: string, fn: (req: IncomingMessage, res: ServerResponse, path: CanonicalPath, q: URLSearchParams | undefined) => Promise<number>): Handler =>
+    (req, res, q) => {
+      const url = req.url ?? '/';
+      const { pathname } = splitUrl(url);
+      const resolved = resolveDataPath(pathname.slice(prefix.length));
+      if (resolved.kind === 'redirect') {
+        const search = url.includes('?') ? url.slice(url.indexOf('?')) : '';
+        res.statusCode = resolved.status;
+        res.setHeader('location', `${prefix}${resolved.rest === '' ? '' : `/${resolved.rest}`}${search}`);
+        res.setHeader('vary', 'Accept-Encoding');
+        res.setHeader('content-length', 0);
+        res.end();
+        return resolved.status;
+      }
+      return fn(req, res, resolved.path, q);
+    };
 
-  const v1Post = wrap('v1/data', (req, res, q) => data.postV1(req, res, dataPath(req, '/v1/data'), q));
-  const v1Get = wrap('v1/data', (req, res, q) => data.getV1(req, res, dataPath(req, '/v1/data'), q));
-  const v0Post = wrap('v0/data', (req, res, q) => data.postV0(req, res, dataPath(req, '/v0/data'), q));
+  const v1Post = wrap('v1/data', dataRoute('/v1/data', (req, res, p, q) => data.postV1(req, res, p, q)));
+  const v1Get = wrap('v1/data', dataRoute('/v1/data', (req, res, p, q) => data.getV1(req, res, p, q)));
+  const v0Post = wrap('v0/data', dataRoute('/v0/data', (req, res, p, q) => data.postV0(req, res, p, q)));
   const index = wrap('index', (req, res, q) => data.postDefault(req, res, q));
   const refuse = (name: string, allowed: string) => wrap(name, (req) => {
     throw methodNotAllowed(req.method ?? '', splitUrl(req.url ?? '/').pathname, allowed);
@@ -97,6 +105,13 @@ export function createApp(deps: ServerDeps): WasmgateApp {
   app.set('query parser', false);
 
   for (const r of deps.routes ?? []) app.use(r.path, r.handler);
+  // OPA's routes answer GET only (Express would also answer HEAD on a GET route)
+  // OPA's routes do not answer HEAD (Express would on a GET route): 405 with an empty body, as OPA's router
+  app.head(['/', '/v1/data', '/v1/data/{*path}', '/v0/data', '/v0/data/{*path}', '/health', '/health/{*path}', '/v1/status', '/v1/config'], wrap('head', (_req, res) => {
+    res.statusCode = 405;
+    res.end();
+    return 405;
+  }));
   app.post(['/v1/data', '/v1/data/{*path}'], v1Post);
   app.get(['/v1/data', '/v1/data/{*path}'], v1Get);
   app.all(['/v1/data', '/v1/data/{*path}'], refuse('v1/data', 'GET, POST'));
@@ -108,6 +123,7 @@ export function createApp(deps: ServerDeps): WasmgateApp {
     return 200;
   }));
   app.get('/health', wrap('health', (_req, res, q) => health(deps, res, q)));
+  app.get('/health/{*path}', wrap('health', (req, res, q) => healthPolicy(deps, res, q, splitUrl(req.url ?? '/').pathname.slice('/health/'.length))));
   app.get('/v1/status', wrap('v1/status', (_req, res, q) => status(deps, res, q)));
   app.get('/v1/config', wrap('v1/config', (_req, res, q) => config(res, q, publicConfig)));
   app.get('/metrics', (req: Request, res: Response, next: NextFunction) => {

@@ -1,6 +1,7 @@
+import type { RequestHandler } from 'express';
 import type { Logger } from '../common/logger.ts';
 import type { WasmgateConfig } from '../config/types.ts';
-import { createDecisionCache, withDecisionCache, type DecisionCache } from '../decide/cache.ts';
+import { configHash, createDecisionCache, withDecisionCache, type DecisionCache } from '../decide/cache.ts';
 import { withAdmission } from '../decide/admission.ts';
 import { withDeadline } from '../decide/deadline.ts';
 import type { Decider } from '../decide/types.ts';
@@ -10,11 +11,13 @@ import { createStatusRegistry, type StatusRegistry } from '../status/registry.ts
 import { createApp, type WasmgateApp } from './app.ts';
 import { startListeners, type BoundListener } from './transports/listeners.ts';
 import { listenTargets } from './transports/targets.ts';
+import { canonicalConfiguredPath } from './opa-api/data-path.ts';
 import type { ServerDeps } from './types.ts';
-import type { Wire } from './wiring.ts';
+import { RELOADABLE, type ReloadableSection, type Wire } from './wiring.ts';
 import type { WasmcloudIntegrationConfig } from '../config/types.ts';
 import { createGatekeeperRouter } from '../integrations/gatekeeper/index.ts';
 import { startWasmcloudPolicyService, type WasmcloudPolicyOptions } from '../integrations/wasmcloud/index.ts';
+import { createUi, DecisionRing, uiEnabled, withRecording, type Ui } from '../ui/index.ts';
 
 /** integrations.wasmcloud (snake_case) → the adapter's options; unset keys keep the adapter's defaults. */
 function toWasmcloudInput(c: WasmcloudIntegrationConfig): Partial<WasmcloudPolicyOptions> & { natsUrl: string } {
@@ -28,7 +31,7 @@ function toWasmcloudInput(c: WasmcloudIntegrationConfig): Partial<WasmcloudPolic
     ...(c.recheck_deadline_ms !== undefined && { recheckDeadlineMs: c.recheck_deadline_ms }),
     ...(c.max_cached_requests !== undefined && { maxCachedRequests: c.max_cached_requests }),
     ...(c.queue_group !== undefined && { queueGroup: c.queue_group }),
-    ...(c.path !== undefined && { path: c.path }),
+    ...(c.path !== undefined && { path: canonicalConfiguredPath(c.path) }),
   };
 }
 
@@ -51,8 +54,23 @@ export interface RunningService {
   readonly status: StatusRegistry;
   readonly decisionLog: DecisionLogger;
   readonly cache: DecisionCache;
+  /** the decision explorer's ring of recent decisions; null when the UI is off */
+  readonly recent: DecisionRing | null;
+  /**
+   * Reloads the config (SIGHUP): trust, registries, vulnerability DB settings and `decision.deadline_ms` swap
+   * atomically; a config that fails to build throws and the running one stays. Sections that need a restart
+   * (listeners, bundles, services, decision logs, …) are reported, not applied.
+   */
+  reconfigure(config: WasmgateConfig): Promise<ReconfigureOutcome>;
   /** stop accepting, finish in-flight requests, flush decision logs, remove the socket */
   stop(): Promise<void>;
+}
+
+export interface ReconfigureOutcome {
+  /** config sections now in effect from the new file */
+  applied: string[];
+  /** config sections that differ but only take effect after a restart */
+  restart_needed: string[];
 }
 
 /** The composition: pipeline → cache → deadline (fail closed), the app, the listeners. */
@@ -90,21 +108,30 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     deadlineMs: config.decision.deadline_ms,
     onShed: (why) => metrics.decisionsShed.labels(why).inc(),
   });
-  const decider: Decider = withDeadline(withDecisionCache(admitted, cache, () => wiring.versions(), config.decision.paths[0]), {
-    deadlineMs: config.decision.deadline_ms,
+  const chain = (c: WasmgateConfig): Decider => withDeadline(withDecisionCache(admitted, cache, () => wiring.versions(), c.decision.paths[0] === undefined ? undefined : canonicalConfiguredPath(c.decision.paths[0])), {
+    deadlineMs: c.decision.deadline_ms,
     logger,
   });
+  // A reload swaps the chain (a new deadline); each decision keeps the one it started with.
+  let active = { config, decider: chain(config) };
+  const decided: Decider = { decide: (req, signal) => active.decider.decide(req, signal) };
+  // The decision explorer (/ui/) records every decision, whatever the transport, when it is on.
+  const targets = listenTargets(config.listeners, o.env);
+  const ring = uiEnabled(config.ui.enabled, targets) ? new DecisionRing(config.ui.max_decisions) : null;
+  const decider: Decider = ring ? withRecording(decided, ring, config.decision.paths[0] ?? 'wasm/sbom') : decided;
 
   const gatekeeper = config.integrations.gatekeeper;
-  const routes = gatekeeper.enabled
-    ? [{ path: gatekeeper.path, handler: createGatekeeperRouter(decider, { deadlineMs: gatekeeper.deadline_ms, maxKeys: gatekeeper.max_keys, concurrency: gatekeeper.concurrency, logger }) }]
+  const routes: Array<{ path: string; handler: RequestHandler }> = gatekeeper.enabled
+    ? [{ path: gatekeeper.path, handler: createGatekeeperRouter(decider, { ...(config.decision.paths[0] !== undefined && { path: canonicalConfiguredPath(config.decision.paths[0]) }), deadlineMs: gatekeeper.deadline_ms, maxKeys: gatekeeper.max_keys, concurrency: gatekeeper.concurrency, logger }) }]
     : [];
+  const ui: Ui | null = ring ? createUi({ ring, bundles: wiring.bundles, status: () => status.snapshot(), trust: config.trust }) : null;
+  if (ui) routes.push({ path: '/ui', handler: ui.router });
   const deps: ServerDeps = {
     config, decider, bundles: wiring.bundles, status, metrics, decisionLog, logger, labels, version, routes,
     cacheStats: () => ({ decision: cache.stats(), admission: admitted.stats(), ...(wiring.cacheStats?.() ?? {}) }),
   };
   const app = createApp(deps);
-  const listeners = await startListeners(listenTargets(config.listeners, o.env), app.listener, logger);
+  const listeners = await startListeners(targets, app.listener, logger);
   // wasmCloud hosts ask over NATS; a bundle activation or DB swap re-decides what they cached.
   const wasmcloud = config.integrations.wasmcloud ? await startWasmcloudPolicyService(toWasmcloudInput(config.integrations.wasmcloud), decider, logger) : null;
   if (wasmcloud) {
@@ -115,14 +142,38 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   status.update('server', { state: 'OK', details: { addresses: listeners.bound.map((b) => b.address) } });
   logger.info({ addresses: listeners.bound.map((b) => b.address) }, 'wasmgate is serving');
 
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reconfigure = async (next: WasmgateConfig): Promise<ReconfigureOutcome> => {
+    const prev = active.config;
+    const differs = (a: unknown, b: unknown): boolean => configHash(a) !== configHash(b);
+    const changed: ReloadableSection[] = wiring.reconfigure ? (await wiring.reconfigure(next)).changed : [];
+    const config: WasmgateConfig = { ...prev, decision: { ...prev.decision, deadline_ms: next.decision.deadline_ms } };
+    for (const k of changed) Object.assign(config, { [k]: next[k] });
+    active = { config, decider: chain(config) };
+    const applied: string[] = [...changed];
+    if (prev.decision.deadline_ms !== next.decision.deadline_ms) applied.push('decision.deadline_ms');
+    const reloadable = new Set<string>(wiring.reconfigure ? RELOADABLE : []);
+    const restart_needed = (Object.keys(next) as Array<keyof WasmgateConfig>)
+      .filter((k) => k !== 'decision' && !reloadable.has(k) && differs(prev[k], next[k])) as string[];
+    if (differs({ ...prev.decision, deadline_ms: 0 }, { ...next.decision, deadline_ms: 0 })) restart_needed.push('decision');
+    return { applied, restart_needed };
+  };
+
   let stopping: Promise<void> | undefined;
   return {
     addresses: listeners.bound.map((b) => b.address),
     listeners: listeners.bound,
-    app, metrics, status, decisionLog, cache,
+    app, metrics, status, decisionLog, cache, recent: ring,
+    reconfigure(next) {
+      // one reload at a time, in the order asked
+      const run = reloading.then(() => reconfigure(next));
+      reloading = run.catch(() => undefined);
+      return run;
+    },
     stop() {
       stopping ??= (async () => {
         status.update('server', { state: 'NOT_READY', message: 'shutting down' });
+        ui?.close();
         await listeners.close(config.server.shutdown_grace_ms);
         await wasmcloud?.stop();
         await decisionLog.stop(Math.min(5000, config.server.shutdown_grace_ms));

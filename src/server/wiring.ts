@@ -17,6 +17,12 @@ export interface ServiceWiring {
   cacheStats?(): Record<string, unknown>;
   /** registers a hook called when cached decisions must go (bundle activation, trust or DB change) */
   onInvalidate?(hook: () => void): void;
+  /**
+   * Swaps what can change without a restart (trust, registries, vulnerability DB) to `config`, atomically:
+   * everything is built and validated first (a failure throws and leaves the running config), in-flight
+   * decisions finish on the previous one, cached decisions are dropped. Returns the sections that changed.
+   */
+  reconfigure?(config: WasmgateConfig): Promise<{ changed: ReloadableSection[] }>;
   stop?(): Promise<void>;
 }
 
@@ -33,3 +39,7 @@ export interface WiringContext {
 }
 
 export type Wire = (ctx: WiringContext) => Promise<ServiceWiring>;
+
+/** The config sections a wiring swaps on reload (SIGHUP) without a restart. */
+export const RELOADABLE = ['trust', 'registries', 'vulnerability_db'] as const satisfies ReadonlyArray<keyof WasmgateConfig>;
+export type ReloadableSection = (typeof RELOADABLE)[number];

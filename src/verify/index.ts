@@ -6,11 +6,11 @@ export { routePredicate } from './predicate/route.ts';
 export { checkSignature } from './sigstore/verify-candidate.ts';
 export { toCandidate } from './formats/index.ts';
 export { VerifyError, evidenceError } from './error.ts';
-export { PUBLIC_GOOD } from './trust/config.ts';
+export { PUBLIC_GOOD, ROLES } from './trust/config.ts';
 
 export type { VerifiedEvidence, VerifyOptions } from './verify-evidence.ts';
 export type { LoadTrustOptions } from './trust/load.ts';
-export type { TrustConfigV1, TrustKeyConfigV1, KeylessIdentityConfigV1 } from './trust/config.ts';
+export type { TrustConfigV1, TrustKeyConfigV1, KeylessIdentityConfigV1, Role } from './trust/config.ts';
 export type { TrustPolicy, TrustedKey, KeylessIdentity, Matcher, Thresholds } from './trust/policy.ts';
 export type { EvidenceErrorCode, EvidenceErrorV1, VerifyErrorCode } from './error.ts';
 export type { Route } from './predicate/route.ts';

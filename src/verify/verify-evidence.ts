@@ -44,10 +44,12 @@ export function verifyOne(raw: RawEvidence, module: ModuleTarget, trust: TrustPo
     errors: [],
     format: raw.kind === 'sigstore-bundle' ? 'sigstore-bundle' : 'cosign-legacy',
     manifest_digest: raw.manifestDigest,
+    found_via: raw.discoveredVia,
     subject_matches: false,
     certificate: null,
     key: null,
     tlog: null,
+    verified_for: [],
   };
   let candidate: Candidate;
   try {
@@ -78,6 +80,7 @@ export function verifyOne(raw: RawEvidence, module: ModuleTarget, trust: TrustPo
   }
   evidence.errors = errors;
   evidence.verified = check.ok && errors.length === 0;
+  if (evidence.verified) evidence.verified_for = check.roles;
   // An unverified predicate never reaches the policy input: a policy that forgets `verified` still cannot use it.
   if (evidence.verified && binding.predicateType !== undefined) evidence.predicate = binding.predicate;
   return { route, evidence };

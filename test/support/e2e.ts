@@ -8,14 +8,13 @@
  * - `orasAttachBundle(ref, bundle)` — attaches a Sigstore bundle (e.g. made by @sigstore/mock) to a module in a
  *   real registry with `oras attach` (an OCI 1.1 referrer, or the tag schema on registries without the API).
  * - `writeE2eConfig(...)` — a wasmgate config file for a loopback registry, a trust section, the OSV dir.
- * - `buildPinnedBundle(...)` — `wasmgate bundle build` of a copy of policies/ whose data.json pins signer keys.
  * - `runWasmgate(args)` — runs bin/wasmgate.js (check, evidence, …) and returns exit code and output.
  * - `startServe(config)` — spawns `wasmgate serve` and waits until it answers on TCP and on its socket.
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash, createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,14 +30,15 @@ export const MSG_SBOM = 'WASM module missing a valid CycloneDX SBOM attestation 
 export const MSG_PROVENANCE = 'WASM module missing a valid SLSA provenance attestation.';
 export const msgCritical = (n: number): string => `WASM module SBOM contains ${n} critical vulnerabilities.`;
 
-/** The seed's pipeline identities (the shipped policy data and the demo trust). */
+/** The seed's pipeline identities with their roles (the demo trust). */
 export const BUILD_REPO = 'myorg/payments-wasm';
 export const SLSA_REPO = 'slsa-framework/slsa-github-generator';
 export const KEYLESS_TRUST = [
-  { subject: `https://github.com/${BUILD_REPO}/.github/workflows/build-wasm.yml@refs/heads/main`, issuer: 'https://token.actions.githubusercontent.com' },
+  { subject: `https://github.com/${BUILD_REPO}/.github/workflows/build-wasm.yml@refs/heads/main`, issuer: 'https://token.actions.githubusercontent.com', roles: ['sbom', 'signature'] },
   {
     subject_regexp: 'https://github\\.com/slsa-framework/slsa-github-generator/\\.github/workflows/generator_(generic|container)_slsa3\\.yml@refs/tags/v[0-9]+\\.[0-9]+\\.[0-9]+',
     issuer: 'https://token.actions.githubusercontent.com',
+    roles: ['provenance'],
   },
 ];
 
@@ -147,23 +147,10 @@ export async function writeE2eConfig(o: E2eConfigOptions): Promise<string> {
   return path;
 }
 
-/** Builds a bundle from a copy of policies/ whose data.json pins these signer keys; returns the .tar.gz path. */
-export async function buildPinnedBundle(dir: string, pins: { sbomKeys: string[]; provenanceKeys: string[] }): Promise<string> {
-  const policies = join(dir, 'policies');
-  await cp(join(REPO, 'policies'), policies, { recursive: true });
-  const dataPath = join(policies, 'data.json');
-  const data = JSON.parse(await readFile(dataPath, 'utf8')) as { wasm: { sbom: { config: Record<string, unknown> } } };
-  data.wasm.sbom.config.sbom_keys = pins.sbomKeys;
-  data.wasm.sbom.config.provenance_keys = pins.provenanceKeys;
-  await writeFile(dataPath, JSON.stringify(data, null, 2));
-  const out = join(dir, 'pinned.tar.gz');
-  const r = await runWasmgate(['bundle', 'build', '--policies', policies, '--out', out, '--opa', requireTool('opa')]);
-  if (r.code !== 0) throw new Error(`wasmgate bundle build failed: ${r.stderr}`);
-  return out;
-}
-
 export interface RunningServe {
   url: string;
+  /** the wasmgate process */
+  pid: number;
   socket: string;
   output(): string;
   /** SIGTERM, then waits for the exit code */
@@ -191,6 +178,7 @@ export async function startServe(configPath: string, socket: string, port: numbe
   }
   return {
     url,
+    pid: child.pid ?? 0,
     socket,
     output: () => out,
     stop: async () => {

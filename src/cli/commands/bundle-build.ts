@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { WasmgateError, messageOf } from '../../common/error.ts';
 import { appendToTarGz } from '../../policy/bundles/tar.ts';
 import { SELFTEST_DIR, parseSelfTests } from '../../policy/bundles/selftest.ts';
+import { prepareBundle } from '../../policy/bundles/prepare.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -18,8 +19,10 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export interface BuildBundleOptions {
   /** policy source directory; default <repo>/policies */
   policiesDir?: string;
-  /** output bundle; default <repo>/bundles/wasm-sbom.tar.gz */
+  /** output bundle; default <repo>/bundles/wasm-sbom.tar.gz, which is only overwritten with `force` */
   out?: string;
+  /** overwrite the shipped bundles/wasm-sbom.tar.gz when `out` is not given (maintainers, after editing policies/) */
+  force?: boolean;
   /** capabilities file; default <policiesDir>/capabilities.json */
   capabilities?: string;
   /** .manifest revision; default derived from the sources (`src-<sha256 prefix>`) */
@@ -37,6 +40,33 @@ export interface BuildBundleResult {
   entrypoints: readonly string[];
   /** number of self-test files added under tests/ */
   selftests: number;
+  /** self-test cases run on the built bundle (all passed, or the build failed) */
+  cases: number;
+}
+
+/** The shipped bundle (served when no `bundles:` are configured): `bundle build` overwrites it only when asked. */
+export const SHIPPED_BUNDLE = join(ROOT, 'bundles', 'wasm-sbom.tar.gz');
+
+/**
+ * Keys the shipped policy no longer reads: who may sign what lives in the
+ * sidecar's trust configuration (`roles:` on trust.keys[] / trust.keyless[]).
+ * A data.json that still sets them would be silently ignored, so the build stops.
+ */
+const MOVED_TO_TRUST: readonly string[] = ['sbom_identity', 'provenance_identity', 'sbom_keys', 'provenance_keys'];
+
+async function checkNoMovedKeys(policiesDir: string): Promise<void> {
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(join(policiesDir, 'data.json'), 'utf8'));
+  } catch {
+    return; // no data.json (or not JSON: opa build reports it)
+  }
+  const config = (data as { wasm?: { sbom?: { config?: unknown } } } | null)?.wasm?.sbom?.config;
+  if (typeof config !== 'object' || config === null) return;
+  const moved = MOVED_TO_TRUST.filter((k) => Object.hasOwn(config, k));
+  if (moved.length > 0) {
+    throw new WasmgateError('BUNDLE_DATA_MOVED', `${join(policiesDir, 'data.json')}: wasm.sbom.config.${moved.join(', wasm.sbom.config.')} ${moved.length > 1 ? 'are' : 'is'} no longer read by the policy: who may sign what is configured once, in the sidecar config's trust: section (trust.keyless[].roles / trust.keys[].roles: [sbom, provenance, signature]; see docs/verification.md). Move the identities or keys there and remove ${moved.length > 1 ? 'these keys' : 'this key'} from data.json`);
+  }
 }
 
 /**
@@ -91,7 +121,11 @@ export async function sourceRevision(dir: string, capabilities: string, entrypoi
  */
 export async function buildBundle(options: BuildBundleOptions = {}): Promise<BuildBundleResult> {
   const policiesDir = resolve(options.policiesDir ?? join(ROOT, 'policies'));
-  const out = resolve(options.out ?? join(ROOT, 'bundles', 'wasm-sbom.tar.gz'));
+  const out = resolve(options.out ?? SHIPPED_BUNDLE);
+  if (options.out === undefined && options.force !== true && await access(out).then(() => true, () => false)) {
+    throw new WasmgateError('BUNDLE_OUTPUT_EXISTS', `${out} is the bundle wasmgate ships and serves when no bundles: are configured; refusing to overwrite it. Write your bundle elsewhere with --out <file> (e.g. --out build/wasm-sbom.tar.gz) and point bundles: at it, or pass --force to rebuild the shipped bundle after editing policies/`);
+  }
+  await checkNoMovedKeys(policiesDir);
   const capabilities = resolve(options.capabilities ?? join(policiesDir, 'capabilities.json'));
   const entrypoints = options.entrypoints ?? BUNDLE_ENTRYPOINTS;
   const revision = options.revision ?? (await sourceRevision(policiesDir, capabilities, entrypoints));
@@ -112,7 +146,6 @@ export async function buildBundle(options: BuildBundleOptions = {}): Promise<Bui
     // cwd = the policies dir's parent so the bundle's .rego paths do not depend on where the repo lives
     await execFileAsync(options.opa ?? 'opa', args, { cwd: dirname(policiesDir), maxBuffer: 16 * 1024 * 1024 });
     if (selftests.size > 0) await writeFile(tmp, appendToTarGz(await readFile(tmp), selftests));
-    await rename(tmp, out);
   } catch (err) {
     await rm(tmp, { force: true });
     const { stderr, stdout } = err as { stderr?: unknown; stdout?: unknown };
@@ -122,5 +155,15 @@ export async function buildBundle(options: BuildBundleOptions = {}): Promise<Bui
     const hint = (err as { code?: unknown }).code === 'ENOENT' ? ' (opa not found: source scripts/env.sh or pass --opa)' : '';
     throw new WasmgateError('BUNDLE_BUILD_FAILED', `opa build failed for ${policiesDir}: ${detail}${hint}`, { cause: err });
   }
-  return { out, revision, entrypoints, selftests: selftests.size };
+  // The checks an activation runs (manifest, ABI, builtins, entrypoints, roots, self-tests), so that a
+  // bundle that would be refused is never written: BUNDLE_SELFTEST_FAILED names each failing case.
+  let cases: number;
+  try {
+    cases = (await prepareBundle(await readFile(tmp), { name: basename(out), requiredEntrypoints: entrypoints })).cases.length;
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await rename(tmp, out);
+  return { out, revision, entrypoints, selftests: selftests.size, cases };
 }

@@ -14,17 +14,19 @@ export function registerBundle(program: Command): void {
 function registerBundleBuild(bundle: Command): void {
   bundle
     .command('build')
-    .description('Compile policies/ into the wasm bundle (opa build -t wasm -b) with the shipped entrypoints, capabilities and self-tests')
-    .option('--out <file>', 'output bundle (default: bundles/wasm-sbom.tar.gz)')
+    .description('Compile policies/ into the wasm bundle (opa build -t wasm -b) with the shipped entrypoints, capabilities and self-tests, then run the self-tests on it (a failing case fails the build)')
+    .option('--out <file>', 'output bundle (default: the shipped bundles/wasm-sbom.tar.gz, only with --force)')
+    .option('--force', 'overwrite the shipped bundles/wasm-sbom.tar.gz (when --out is not given)')
     .option('--policies <dir>', 'policy sources (default: policies/)')
     .option('--capabilities <file>', 'capabilities file (default: <policies>/capabilities.json)')
     .option('--selftests <dir>', 'self-test cases copied to tests/ in the bundle (default: <policies>/selftest/ when it exists)')
     .option('--revision <rev>', 'manifest revision (default: a hash of the sources)')
     .option('--opa <path>', 'opa binary (default: opa on PATH)')
     .option('-e, --entrypoint <path...>', 'entrypoints (default: wasm/sbom wasm/sbom/allow wasm/sbom/deny)')
-    .action(async (opts: { out?: string; policies?: string; capabilities?: string; selftests?: string; revision?: string; opa?: string; entrypoint?: string[] }) => {
+    .action(async (opts: { out?: string; force?: boolean; policies?: string; capabilities?: string; selftests?: string; revision?: string; opa?: string; entrypoint?: string[] }) => {
       const result = await buildBundle({
         ...(opts.out !== undefined && { out: opts.out }),
+        ...(opts.force === true && { force: true }),
         ...(opts.policies !== undefined && { policiesDir: opts.policies }),
         ...(opts.capabilities !== undefined && { capabilities: opts.capabilities }),
         ...(opts.selftests !== undefined && { selftestDir: opts.selftests }),
@@ -32,7 +34,7 @@ function registerBundleBuild(bundle: Command): void {
         ...(opts.opa !== undefined && { opa: opts.opa }),
         ...(opts.entrypoint !== undefined && { entrypoints: opts.entrypoint }),
       });
-      const tests = result.selftests > 0 ? `; ${result.selftests} self-test file(s)` : '';
+      const tests = result.selftests > 0 ? `; ${result.selftests} self-test file(s), ${result.cases} case(s) passed` : '; no self-tests';
       process.stdout.write(`wrote ${result.out} (revision ${result.revision}; entrypoints ${result.entrypoints.join(', ')}${tests})\n`);
     });
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { gunzip } from 'node:zlib';
-import { parse as parseYaml } from 'yaml';
+import { Lexer, parse as parseYaml } from 'yaml';
 import { ApiError } from './errors.ts';
 
 export interface BodyLimits {
@@ -99,14 +99,57 @@ function valueDepthExceeds(v: unknown, limit: number, depth = 0): boolean {
 }
 
 /**
+ * An upper bound of the nesting depth of YAML text, from the lexer's tokens (a lazy,
+ * linear scan that stops once past `limit`): flow collections (`[`, `{`) count one
+ * level each; block collections one level per open indentation column, a `-`/`?`
+ * indicator opening a deeper column (`- - - x` nests). The parser builds its tree recursively and
+ * takes seconds on a deep document, so this runs before it.
+ */
+export function yamlDepthExceeds(text: string, limit: number): boolean {
+  let flow = 0;
+  // columns of the open block nodes: each line's indentation, and the column after each `-`/`?` indicator
+  const open: number[] = [];
+  let lineStart = true;
+  let col = 0;
+  for (const tok of new Lexer().lex(text)) {
+    if (tok === '\n' || tok === '\r\n') {
+      lineStart = true;
+      col = 0;
+      continue;
+    }
+    // the lexer's own markers (document, scalar, flow end…) are not source text
+    if (tok.length === 1 && tok.charCodeAt(0) < 0x20 && tok !== '\t') continue;
+    if (lineStart && /^[ \t]+$/.test(tok)) {
+      col += tok.length;
+      continue;
+    }
+    if (lineStart) {
+      lineStart = false;
+      if (flow === 0) {
+        while (open.length > 0 && open[open.length - 1]! >= col) open.pop();
+        open.push(col);
+      }
+    }
+    if (tok === '[' || tok === '{') flow++;
+    else if (tok === ']' || tok === '}') flow = Math.max(0, flow - 1);
+    else if ((tok === '-' || tok === '?') && flow === 0) open.push(col + 1);
+    col += tok.length;
+    if (flow + open.length > limit) return true;
+  }
+  return false;
+}
+
+/**
  * Parses a request document: JSON, or YAML when the content type says so.
  * `what` prefixes OPA's message ("body contains malformed input document", …).
  */
 export function parseDocument(raw: Buffer | string, limits: Pick<BodyLimits, 'maxDepth'>, what: string, contentType?: string): unknown {
   if (contentType !== undefined && contentType.includes('yaml')) {
+    const text = raw.toString();
+    if (yamlDepthExceeds(text, limits.maxDepth)) throw depthError(limits.maxDepth);
     let v: unknown;
     try {
-      v = parseYaml(raw.toString(), { maxAliasCount: 100 });
+      v = parseYaml(text, { maxAliasCount: 100 });
     } catch (err) {
       throw new ApiError(400, 'invalid_parameter', `${what}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
     }

@@ -4,8 +4,10 @@ import type { Decision } from '../../decide/types.ts';
 import type { DecisionLogRecord } from '../../logs/event.ts';
 import type { ServerDeps } from '../types.ts';
 import { readBody, parseDocument, type BodyLimits } from './body.ts';
+import type { EvaluationResult, LoadedBundle } from '../../policy/engine/types.ts';
+import { canonicalConfiguredPath, type CanonicalPath } from './data-path.ts';
 import { createDecisionPathTable, type DecisionTarget } from './decision-paths.ts';
-import { toDecisionInput } from './decision-input.ts';
+import { evidencelessInput, MODULE_REF_MISSING, toDecisionInput } from './decision-input.ts';
 import { ApiError, badRequest } from './errors.ts';
 import { flag, sendJson } from './json.ts';
 import { createRefCheck } from './ref-check.ts';
@@ -14,11 +16,11 @@ type Query = URLSearchParams | undefined;
 
 export interface DataApi {
   /** POST /v1/data/{path}: body {"input": …} */
-  postV1(req: IncomingMessage, res: ServerResponse, path: string, query: Query): Promise<number>;
+  postV1(req: IncomingMessage, res: ServerResponse, path: CanonicalPath, query: Query): Promise<number>;
   /** GET /v1/data/{path}?input=… */
-  getV1(req: IncomingMessage, res: ServerResponse, path: string, query: Query): Promise<number>;
+  getV1(req: IncomingMessage, res: ServerResponse, path: CanonicalPath, query: Query): Promise<number>;
   /** POST /v0/data/{path}: the body is the input, the answer the raw value */
-  postV0(req: IncomingMessage, res: ServerResponse, path: string, query: Query): Promise<number>;
+  postV0(req: IncomingMessage, res: ServerResponse, path: CanonicalPath, query: Query): Promise<number>;
   /** POST /: the default decision */
   postDefault(req: IncomingMessage, res: ServerResponse, query: Query): Promise<number>;
 }
@@ -29,6 +31,13 @@ interface Evaluated {
   decisionId: string;
   metrics: Record<string, number>;
 }
+
+/** OPA's build fields of `?provenance` (empty, as in OPA's release binaries, unless set at build time). */
+const BUILD = {
+  commit: process.env.WASMGATE_BUILD_COMMIT ?? '',
+  timestamp: process.env.WASMGATE_BUILD_TIMESTAMP ?? '',
+  hostname: process.env.WASMGATE_BUILD_HOSTNAME ?? '',
+};
 
 const MISSING_INPUT_WARNING = { code: 'api_usage_warning', message: "'input' key missing from the request" };
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -41,9 +50,10 @@ export function createDataApi(deps: ServerDeps): DataApi {
     gzipMaxLength: config.server.decoding.gzip.max_length,
     maxDepth: config.server.decoding.max_depth,
   };
-  const targetOf = createDecisionPathTable(config.decision.paths);
+  const compress = { minLength: config.server.encoding.gzip.min_length, level: config.server.encoding.gzip.compression_level };
+  const targetOf = createDecisionPathTable(config.decision.paths.map(canonicalConfiguredPath));
   const refCheck = createRefCheck(config.registries);
-  const defaultPath = config.default_decision.replace(/^\/+|\/+$/g, '');
+  const defaultPath = canonicalConfiguredPath(config.default_decision);
   const defaultDotted = `data.${defaultPath.replaceAll('/', '.')}`;
   const outcome = {
     allow: metrics.decisions.labels('allow'),
@@ -72,51 +82,123 @@ export function createDataApi(deps: ServerDeps): DataApi {
     decisionLog.log(rec);
   };
 
-  // Answers a decision path through the Decider; the result's shape is fixed here, fail closed.
-  const decide = async (req: IncomingMessage, target: DecisionTarget, path: string, input: unknown, hasInput: boolean, t0: bigint): Promise<Evaluated> => {
-    if (!hasInput) throw badRequest(`${path} needs an input: send {"input":{"module":{"ref":"registry/repo@sha256:…"}}}`);
-    const di = toDecisionInput(input, path);
-    const problem = refCheck(di.ref);
-    if (problem !== null) throw badRequest(problem.message);
+  // A cached decision keeps its assembled input (the same object on every hit): the documents evaluated on it are
+  // kept beside it, per bundle and path, so a warm ask of the package document does not evaluate it again.
+  const evaluatedOn = new WeakMap<object, Map<string, EvaluationResult>>();
+  const evaluateOn = (bundle: LoadedBundle, path: string, input: unknown, assembled: object | null): EvaluationResult => {
+    if (assembled === null) return bundle.evaluate(path, input);
+    const key = `${bundle.digest}\u0000${bundle.revision}\u0000${path}`;
+    let byPath = evaluatedOn.get(assembled);
+    const hit = byPath?.get(key);
+    if (hit !== undefined) return hit;
+    const r = bundle.evaluate(path, input);
+    if (byPath === undefined) evaluatedOn.set(assembled, (byPath = new Map()));
+    if (byPath.size < 16) byPath.set(key, r);
+    return r;
+  };
+
+  // A document above a decision path whose decision did not allow: the decision path's `allow` inside it is false too.
+  const withoutAllow = (doc: unknown, rel: readonly string[]): unknown => {
+    if (!isObject(doc)) return doc;
+    if (rel.length === 0) return doc.allow === true ? { ...doc, allow: false } : doc;
+    const [head, ...rest] = rel as [string, ...string[]];
+    return head in doc ? { ...doc, [head]: withoutAllow(doc[head], rest) } : doc;
+  };
+
+  // The fail-closed answer of a configured decision path (the policy is missing or its evaluation failed).
+  const failClosedResult = (target: DecisionTarget, deny: readonly string[], digest: string | null, verdict: boolean): unknown => {
+    if (target.kind === 'allow') return false;
+    if (target.kind === 'deny') return [...deny];
+    return verdict ? { allow: false, deny: [...deny], digest } : { allow: false, deny: [...deny] };
+  };
+
+  /**
+   * A path at, under or above a decision path. The policy only ever sees the input
+   * wasmgate assembled (evidence for input.module.ref, or no evidence and an error
+   * entry saying why); caller evidence is a 400 (toDecisionInput). The asked path is
+   * then evaluated on that input as OPA would: undefined stays undefined, except that
+   * the configured decision paths answer the fail-closed shape when the policy is
+   * missing or its evaluation failed.
+   */
+  const decide = async (req: IncomingMessage, target: DecisionTarget, path: CanonicalPath, input: unknown, hasInput: boolean, t0: bigint, verdict: boolean): Promise<Evaluated> => {
+    const di = toDecisionInput(input, hasInput, path);
+    let decision: Decision | null = null;
+    let evalInput: unknown;
     const t1 = process.hrtime.bigint();
-    const decision: Decision = await decider.decide({ ref: di.ref, request: di.request, path: target.kind === 'rule' ? target.path : target.base });
-    const evalNs = Number(process.hrtime.bigint() - t1);
-    (decision.errors.length > 0 ? outcome.error : decision.allow ? outcome.allow : outcome.deny).inc();
+    if (di.ref !== null) {
+      const problem = refCheck(di.ref);
+      if (problem !== null) throw badRequest(problem.message);
+      decision = await decider.decide({ ref: di.ref, request: di.request, path: target.base });
+      (decision.errors.length > 0 ? outcome.error : decision.allow ? outcome.allow : outcome.deny).inc();
+      evalInput = decision.input ?? evidencelessInput(decision.errors, di.request);
+    } else {
+      evalInput = evidencelessInput([MODULE_REF_MISSING], di.request);
+    }
+    const isDecisionPath = target.kind === 'document' || target.kind === 'allow' || target.kind === 'deny';
+    const decisionAllow = decision !== null && decision.allow && decision.errors.length === 0;
     let defined = true;
     let result: unknown;
-    switch (target.kind) {
-      case 'document':
-        result = { allow: decision.allow === true && decision.errors.length === 0, deny: decision.deny, digest: decision.digest };
-        break;
-      case 'allow':
-        result = decision.allow === true && decision.errors.length === 0;
-        break;
-      case 'deny':
-        result = decision.deny;
-        break;
-      case 'rule':
-        defined = decision.result !== undefined;
-        result = decision.result;
-        break;
+    let error: { code: string; message: string } | undefined;
+    if (decision !== null && ((decision.input !== null && (target.kind === 'allow' || target.kind === 'deny')) || (target.kind === 'document' && verdict))) {
+      // the decision itself is the answer (same bundle, same input: no second evaluation)
+      result = target.kind === 'allow' ? decisionAllow : target.kind === 'deny' ? decision.deny : { allow: decisionAllow, deny: decision.deny, digest: decision.digest };
+    } else {
+      const bundle = bundles.active();
+      let r: EvaluationResult = { defined: false };
+      let failed: unknown;
+      if (bundle !== null) {
+        try {
+          r = evaluateOn(bundle, path, evalInput, decision?.input ?? null);
+        } catch (err) {
+          failed = err;
+        }
+      }
+      if (isDecisionPath && (bundle === null || failed !== undefined || !r.defined)) {
+        const reason = bundle === null
+          ? `no_trusted_policy: no active policy bundle answers ${path}`
+          : failed !== undefined ? `internal_error: evaluating ${path} failed: ${failed instanceof Error ? failed.message : String(failed)}` : `no_trusted_policy: the active bundle ${bundle.name} (revision ${bundle.revision}) does not define ${path}`;
+        const deny = decision !== null && decision.input === null ? decision.deny : [reason];
+        result = failClosedResult(target, deny, decision?.digest ?? null, verdict);
+        error = { code: failed !== undefined && bundle !== null ? 'internal_error' : 'no_trusted_policy', message: deny.join('; ') };
+        outcome.error.inc();
+      } else if (failed !== undefined) {
+        throw failed;
+      } else if (!r.defined) {
+        defined = false;
+      } else {
+        result = r.result;
+        // fail closed whatever the policy says: an allow needs a decision without errors
+        if (target.kind === 'allow') result = result === true && decisionAllow;
+        if (target.kind === 'document' && isObject(result) && result.allow === true && !decisionAllow) result = { ...result, allow: false };
+        if (target.kind === 'ancestor' && !decisionAllow) result = withoutAllow(result, target.base.split('/').slice(path === '' ? 0 : path.split('/').length));
+        if (target.kind === 'document' && verdict) {
+          const deny = isObject(result) && Array.isArray(result.deny) ? result.deny : [];
+          result = { allow: isObject(result) && result.allow === true && decisionAllow, deny, digest: null };
+        }
+      }
     }
-    const m: Record<string, number> = { ...decision.metrics, timer_rego_input_parse_ns: Number(t1 - t0), timer_rego_query_eval_ns: evalNs };
-    if (decision.cached) m.counter_server_query_cache_hit = 1;
-    const ev: Evaluated = { defined, result, decisionId: decision.decision_id, metrics: m };
+    const m: Record<string, number> = { ...(decision?.metrics ?? {}), timer_rego_input_parse_ns: Number(t1 - t0), timer_rego_query_eval_ns: Number(process.hrtime.bigint() - t1) };
+    if (decision?.cached) m.counter_server_query_cache_hit = 1;
+    const ev: Evaluated = { defined, result, decisionId: decision?.decision_id ?? randomUUID(), metrics: m };
     if (decisionLog.enabled) {
-      const rec: DecisionLogRecord = { decision_id: ev.decisionId, path, time: Date.now(), requested_by: requestedBy(req), metrics: m, input: decision.input ?? input };
+      const rec: DecisionLogRecord = { decision_id: ev.decisionId, path, time: Date.now(), requested_by: requestedBy(req), metrics: m, input: evalInput };
       if (defined) rec.result = result;
-      if (decision.revision !== null) {
+      if (decision !== null && decision.revision !== null) {
         const b = bundles.active();
         rec.bundles = { [b?.name ?? 'default']: { revision: decision.revision } };
+      } else {
+        const b = bundleRevisions();
+        if (b) rec.bundles = b;
       }
-      if (decision.errors.length > 0) rec.error = { code: decision.errors[0]!.code, message: decision.errors.map((e) => e.message).join('; ') };
+      if (decision !== null && decision.errors.length > 0) rec.error = { code: decision.errors[0]!.code, message: decision.errors.map((e) => e.message).join('; ') };
+      else if (error) rec.error = error;
       decisionLog.log(rec);
     }
     return ev;
   };
 
   // Evaluates any other path on the active bundle, as OPA would.
-  const evaluate = (req: IncomingMessage, path: string, input: unknown, hasInput: boolean, t0: bigint): Evaluated => {
+  const evaluate = (req: IncomingMessage, path: CanonicalPath, input: unknown, hasInput: boolean, t0: bigint): Evaluated => {
     const bundle = bundles.active();
     const decisionId = randomUUID();
     const t1 = process.hrtime.bigint();
@@ -141,14 +223,9 @@ export function createDataApi(deps: ServerDeps): DataApi {
     }
   };
 
-  const run = (req: IncomingMessage, path: string, input: unknown, hasInput: boolean, t0: bigint): Promise<Evaluated> => {
+  const run = (req: IncomingMessage, path: CanonicalPath, input: unknown, hasInput: boolean, t0: bigint, verdict = false): Promise<Evaluated> => {
     const target = targetOf(path);
-    if (target !== null && target.kind === 'ancestor') {
-      // without an input nothing can pass as evidence; with one, the caller must ask the decision path itself
-      if (hasInput) throw badRequest(`data.${path.replaceAll('/', '.') || '(root)'} contains the decision path ${target.base}, whose evidence wasmgate assembles itself: ask /v1/data/${target.base} with {"input":{"module":{"ref":…}}}`);
-      return Promise.resolve(evaluate(req, path, input, hasInput, t0));
-    }
-    if (target !== null) return decide(req, target, path, input, hasInput, t0);
+    if (target !== null) return decide(req, target, path, input, hasInput, t0, verdict);
     return Promise.resolve(evaluate(req, path, input, hasInput, t0));
   };
 
@@ -156,12 +233,19 @@ export function createDataApi(deps: ServerDeps): DataApi {
     const body: Record<string, unknown> = {};
     if (ev.defined) body.result = ev.result;
     body.decision_id = ev.decisionId;
+    const warnings: string[] = warning ? [MISSING_INPUT_WARNING.message] : [];
     if (query !== undefined) {
-      if (flag(query, 'metrics')) body.metrics = { ...ev.metrics, timer_server_handler_ns: Number(process.hrtime.bigint() - t0) };
-      if (flag(query, 'provenance')) body.provenance = { version: deps.version, bundles: bundleRevisions() ?? {} };
+      // ?instrument asks for a superset of ?metrics: wasmgate's timers are all it has
+      if (flag(query, 'metrics') || flag(query, 'instrument')) body.metrics = { ...ev.metrics, timer_server_handler_ns: Number(process.hrtime.bigint() - t0) };
+      if (flag(query, 'provenance')) {
+        const b = bundleRevisions();
+        body.provenance = { version: deps.version, build_commit: BUILD.commit, build_timestamp: BUILD.timestamp, build_hostname: BUILD.hostname, ...(b ? { bundles: b } : {}) };
+      }
+      const explain = query.get('explain');
+      if (explain !== null && explain !== 'off') warnings.push(`explain=${explain} is not supported: wasmgate evaluates compiled wasm policies, which keep no trace; run the query with \`opa eval --explain\` on the bundle's Rego`);
     }
-    if (warning) body.warning = MISSING_INPUT_WARNING;
-    sendJson(res, 200, body, flag(query, 'pretty'));
+    if (warnings.length > 0) body.warning = { code: MISSING_INPUT_WARNING.code, message: warnings.join('; ') };
+    sendJson(res, 200, body, flag(query, 'pretty'), undefined, compress);
     return 200;
   };
 
@@ -180,7 +264,7 @@ export function createDataApi(deps: ServerDeps): DataApi {
           throw badRequest('body contains malformed input document: the body must be an object like {"input": …}');
         }
       }
-      const ev = await run(req, path, input, hasInput, t0);
+      const ev = await run(req, path, input, hasInput, t0, flag(query, 'verdict'));
       return answerV1(res, ev, query, t0, !hasInput);
     },
     async getV1(req, res, path, query) {
@@ -193,7 +277,7 @@ export function createDataApi(deps: ServerDeps): DataApi {
         input = parseDocument(param, limits, 'parameter contains malformed input document');
         hasInput = input !== null;
       }
-      const ev = await run(req, path, input, hasInput, t0);
+      const ev = await run(req, path, input, hasInput, t0, flag(query, 'verdict'));
       return answerV1(res, ev, query, t0, false);
     },
     async postV0(req, res, path, query) {
@@ -202,8 +286,8 @@ export function createDataApi(deps: ServerDeps): DataApi {
       const hasInput = raw.length > 0;
       const input = hasInput ? parseDocument(raw, limits, 'unexpected parse error for input', req.headers['content-type']) : undefined;
       const ev = await run(req, path, input, hasInput, t0);
-      if (!ev.defined) throw new ApiError(404, 'undefined_document', `document undefined: data.${path.replaceAll('/', '.')}`);
-      sendJson(res, 200, ev.result, flag(query, 'pretty'));
+      if (!ev.defined) throw new ApiError(404, 'undefined_document', `document missing: data.${path.replaceAll('/', '.')}`);
+      sendJson(res, 200, ev.result, flag(query, 'pretty'), undefined, compress);
       return 200;
     },
     async postDefault(req, res, query) {
@@ -212,8 +296,8 @@ export function createDataApi(deps: ServerDeps): DataApi {
       const hasInput = raw.length > 0;
       const input = hasInput ? parseDocument(raw, limits, 'unexpected parse error for input', req.headers['content-type']) : undefined;
       const ev = await run(req, defaultPath, input, hasInput, t0);
-      if (!ev.defined) throw new ApiError(404, 'undefined_document', `document undefined: ${defaultDotted}`);
-      sendJson(res, 200, ev.result, flag(query, 'pretty'));
+      if (!ev.defined) throw new ApiError(404, 'undefined_document', `document missing: ${defaultDotted}`);
+      sendJson(res, 200, ev.result, flag(query, 'pretty'), undefined, compress);
       return 200;
     },
   };

@@ -4,11 +4,12 @@ export type DecisionTarget =
   | { kind: 'allow'; base: string }
   | { kind: 'deny'; base: string }
   | { kind: 'rule'; base: string; path: string }
-  /** a path above a decision path (`wasm`, the root): its result would contain a decision made on the caller's evidence */
+  /** a path above a decision path (`wasm`, the root): evaluated, like the others, only on input wasmgate assembled */
   | { kind: 'ancestor'; base: string };
 
 export type DecisionPathTable = (path: string) => DecisionTarget | null;
 
+/** `bases` and every path looked up are canonical (data-path.ts): no empty, `.` or `..` segment, percent-decoded. */
 export function createDecisionPathTable(bases: readonly string[]): DecisionPathTable {
   const exact = new Map<string, DecisionTarget>();
   for (const base of bases) {

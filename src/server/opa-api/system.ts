@@ -21,6 +21,48 @@ export function health(deps: ServerDeps, res: ServerResponse, query: Query): num
   return 200;
 }
 
+/**
+ * GET /health/{path}: OPA's health policy, `data.system.health.<path>` of the active
+ * bundle, evaluated with the plugin states as input; 200 `{}` only when it is true.
+ */
+export function healthPolicy(deps: ServerDeps, res: ServerResponse, query: Query, rawPath: string): number {
+  const pretty = flag(query, 'pretty');
+  let rest: string;
+  try {
+    rest = decodeURIComponent(rawPath);
+  } catch {
+    rest = rawPath;
+  }
+  const segs = rest.split('/').filter((s) => s !== '' && s !== '.');
+  const path = ['system', 'health', ...segs].join('/');
+  const dotted = `data.${path.replaceAll('/', '.')}`;
+  const snap = deps.status.snapshot();
+  const input = {
+    plugin_state: Object.fromEntries(Object.entries(snap.plugins).map(([k, v]) => [k, v.state])),
+    plugins_ready: deps.status.pluginsReady(),
+  };
+  const bundle = deps.bundles.active();
+  let answer: string | null;
+  if (segs.includes('..')) {
+    answer = `health check (${dotted}) was undefined`;
+  } else if (bundle === null) {
+    answer = `health check (${dotted}) was undefined`;
+  } else {
+    try {
+      const r = bundle.evaluate(path, input);
+      answer = !r.defined ? `health check (${dotted}) was undefined` : r.result === true ? null : `health check (${dotted}) returned unexpected value`;
+    } catch (err) {
+      answer = err instanceof Error ? err.message : String(err);
+    }
+  }
+  if (answer === null) {
+    sendJson(res, 200, {}, pretty);
+    return 200;
+  }
+  sendJson(res, 500, { error: answer }, pretty);
+  return 500;
+}
+
 /** GET /v1/status: OPA's status event, plus wasmgate's components (DB version, registry errors, caches). */
 export async function status(deps: ServerDeps, res: ServerResponse, query: Query): Promise<number> {
   const snap = deps.status.snapshot();
@@ -43,8 +85,9 @@ export function config(res: ServerResponse, query: Query, publicConfig: Record<s
   return 200;
 }
 
+/** The public config as /v1/config answers it: OPA's `labels` carry the instance `id` and `version`. */
 export function publicConfigOf(deps: ServerDeps): Record<string, unknown> {
-  return toPublicConfig(deps.config);
+  return { ...toPublicConfig(deps.config), labels: { ...deps.labels } };
 }
 
 /** GET /metrics: Prometheus text format. */

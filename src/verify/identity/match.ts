@@ -1,7 +1,24 @@
 import type { CertificateFacts } from '../../assemble/input-v1.ts';
 import { evidenceError, type EvidenceErrorV1 } from '../error.ts';
 import { describeMatcher, matches } from '../trust/matcher.ts';
+import { ROLES, type Role } from '../trust/config.ts';
 import type { KeylessIdentity } from '../trust/policy.ts';
+
+function fullyMatches(id: KeylessIdentity, facts: CertificateFacts): boolean {
+  return matches(id.subject, facts.subject) && matches(id.issuer, facts.issuer)
+    && id.extensions.every((e) => matches(e.matcher, facts.extensions[e.name]));
+}
+
+/**
+ * The roles a verified certificate holds: the union of the roles of every
+ * configured identity it matches (an identity may be listed more than once,
+ * e.g. a repository-wide pattern for signatures and one workflow for SBOMs).
+ */
+export function identityRoles(facts: CertificateFacts, identities: readonly KeylessIdentity[]): Role[] {
+  const held = new Set<Role>();
+  for (const id of identities) if (fullyMatches(id, facts)) id.roles.forEach((r) => held.add(r));
+  return ROLES.filter((r) => held.has(r));
+}
 
 /**
  * Matches a verified certificate against the configured keyless identities.

@@ -1,13 +1,14 @@
-import { X509Certificate as NodeX509 } from 'node:crypto';
+import { createHash, X509Certificate as NodeX509 } from 'node:crypto';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
 import { toSignedEntity, Verifier, VerificationError, type SignedEntity } from '@sigstore/verify';
 import type { CertificateFacts } from '../../assemble/input-v1.ts';
 import { evidenceError, type EvidenceErrorV1 } from '../error.ts';
 import { certificateFacts } from '../certificate/facts.ts';
-import { matchIdentity } from '../identity/match.ts';
-import { checkTlogSigner } from '../binding/tlog-key.ts';
+import { identityRoles, matchIdentity } from '../identity/match.ts';
+import { checkTlogSigner, tlogSignerMaterial } from '../binding/tlog-key.ts';
 import type { Candidate } from '../formats/candidate.ts';
+import type { Role } from '../trust/config.ts';
 import type { TrustPolicy } from '../trust/policy.ts';
 import { mapSigstoreError } from './error-map.ts';
 import { baseTrustMaterial, withPublicKey } from './trust-material.ts';
@@ -20,6 +21,8 @@ export interface SignatureCheck {
   certificate: CertificateFacts | null;
   key: { id: string } | null;
   tlog: { log_index: number; integrated_time: string } | null;
+  /** what the trust entries that verified the signer let it vouch for (empty unless ok) */
+  roles: Role[];
   /** the parsed bundle, when it parsed (the payload is read from it after verification) */
   bundle?: Bundle;
 }
@@ -35,7 +38,7 @@ export interface CheckOptions {
  * bundle's signer, and a certificate must match a configured identity. Never throws.
  */
 export function checkSignature(candidate: Candidate, policy: TrustPolicy, opts: CheckOptions = {}): SignatureCheck {
-  const out: SignatureCheck = { ok: false, errors: [], certificate: null, key: null, tlog: null };
+  const out: SignatureCheck = { ok: false, errors: [], certificate: null, key: null, tlog: null, roles: [] };
   let entity: SignedEntity;
   try {
     out.bundle = bundleFromJSON(candidate.bundle);
@@ -74,12 +77,13 @@ export function checkSignature(candidate: Candidate, policy: TrustPolicy, opts: 
         out.errors.push(idErr);
         return out;
       }
+      out.roles = identityRoles(out.certificate, policy.identities);
       out.ok = true;
       return out;
     }
     case 'public-key': {
       if (policy.keys.length === 0) {
-        out.errors.push(evidenceError('key_not_trusted', 'signed with a public key, but no keys are configured; add the signer\'s public key under trust.keys if it is legitimate'));
+        out.errors.push(evidenceError('key_not_trusted', `signed with a public key${signerKey(entity)}, but no keys are configured; add the signer's public key under trust.keys if it is legitimate`));
         return out;
       }
       let firstOther: EvidenceErrorV1 | undefined;
@@ -98,13 +102,14 @@ export function checkSignature(candidate: Candidate, policy: TrustPolicy, opts: 
           continue;
         }
         out.key = { id: key.id };
+        out.roles = [...key.roles];
         out.ok = true;
         return out;
       }
       const ed25519 = policy.keys.some((k) => k.algorithm === 'ed25519')
         ? '; note: Ed25519 keys verify pure Ed25519 signatures only, and cosign v3 signs with Ed25519ph (pre-hashed), which wasmgate cannot verify: sign with an ECDSA or RSA key instead'
         : '';
-      out.errors.push(firstOther ?? evidenceError('key_not_trusted', `the signature verifies with none of the configured keys (${policy.keys.map((k) => k.id).join(', ')}): it was made by another key, or the signed content was altered${ed25519}`));
+      out.errors.push(firstOther ?? evidenceError('key_not_trusted', `the signature${signerKey(entity)} verifies with none of the configured keys (${policy.keys.map((k) => k.id).join(', ')}): it was made by another key, or the signed content was altered${ed25519}`));
       return out;
     }
   }
@@ -121,6 +126,19 @@ function signatureFirst(err: unknown, entity: SignedEntity, leaf: X509Certificat
     sigOk = false;
   }
   return sigOk ? mapped : evidenceError('signature_invalid', `the signature does not verify with the bundle's certificate: the signed content was altered (${mapped.message})`);
+}
+
+/**
+ * What the evidence says about its (untrusted) signing key, for the operator:
+ * the SPKI fingerprint a tlog entry recorded (`sha256:<hex>`, the id wasmgate
+ * gives a key configured without one), else the bundle's key hint; '' if neither.
+ */
+function signerKey(entity: SignedEntity): string {
+  for (const entry of entity.tlogEntries) {
+    const spki = tlogSignerMaterial(entry)?.find((m) => m.$case === 'public-key');
+    if (spki?.$case === 'public-key') return ` (by key sha256:${createHash('sha256').update(spki.spki).digest('hex')}, as recorded in tlog entry ${entry.logIndex})`;
+  }
+  return entity.key.$case === 'public-key' && entity.key.hint !== '' ? ` (by the key with hint ${JSON.stringify(entity.key.hint)})` : '';
 }
 
 function firstTlog(bundle: Bundle): SignatureCheck['tlog'] {

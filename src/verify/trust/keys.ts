@@ -1,9 +1,10 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { VerifyError } from '../error.ts';
+import { ROLES, type Role } from './config.ts';
 import type { KeyAlgorithm, TrustedKey } from './policy.ts';
 
 /** Parses one PEM public key (SPKI) and checks it is an algorithm cosign and Sigstore use. */
-export function parsePublicKey(pem: string, where: string, id?: string): TrustedKey {
+export function parsePublicKey(pem: string, where: string, id?: string, roles: readonly Role[] = ROLES): TrustedKey {
   let key: KeyObject;
   try {
     key = createPublicKey({ key: pem, format: 'pem' });
@@ -12,12 +13,8 @@ export function parsePublicKey(pem: string, where: string, id?: string): Trusted
   }
   const algorithm = keyAlgorithm(key, where);
   const spki = key.export({ format: 'der', type: 'spki' });
-  return {
-    id: id ?? `sha256:${createHash('sha256').update(spki).digest('hex')}`,
-    algorithm,
-    publicKey: key,
-    spki,
-  };
+  const fingerprint = `sha256:${createHash('sha256').update(spki).digest('hex')}`;
+  return { id: id ?? fingerprint, algorithm, publicKey: key, spki, fingerprint, roles };
 }
 
 function keyAlgorithm(key: KeyObject, where: string): KeyAlgorithm {

@@ -3,7 +3,7 @@ import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import { resolveConfigPath } from '../../common/paths.ts';
 import { VerifyError } from '../error.ts';
 import { FULCIO_EXTENSION_NAMES } from '../certificate/fulcio.ts';
-import { PUBLIC_GOOD, type KeylessIdentityConfigV1, type TrustConfigV1 } from './config.ts';
+import { PUBLIC_GOOD, ROLES, type KeylessIdentityConfigV1, type Role, type TrustConfigV1 } from './config.ts';
 import { parsePublicKey } from './keys.ts';
 import { compileAnchored, describeMatcher, toMatcher } from './matcher.ts';
 import type { KeylessIdentity, TrustedKey, TrustPolicy } from './policy.ts';
@@ -28,6 +28,25 @@ function checkKnownKeys(path: string, obj: Record<string, unknown>, allowed: rea
   }
 }
 
+/**
+ * The `roles:` of one trust entry: a non-empty list of known roles. Omitted, the
+ * entry holds every role (configs written before roles keep verifying as before)
+ * and its path is added to `unscoped`.
+ */
+function toRoles(p: string, v: unknown, unscoped: string[]): readonly Role[] {
+  if (v === undefined) {
+    unscoped.push(p);
+    return ROLES;
+  }
+  if (!Array.isArray(v) || v.length === 0) fail(`${p}.roles: must be a non-empty list of ${ROLES.join(', ')} (omit it to allow every role)`);
+  const out = new Set<Role>();
+  v.forEach((r: unknown, i: number) => {
+    if (typeof r !== 'string' || !(ROLES as readonly string[]).includes(r)) fail(`${p}.roles[${i}]: ${JSON.stringify(r)} is not a role; use ${ROLES.join(', ')}`);
+    out.add(r as Role);
+  });
+  return ROLES.filter((r) => out.has(r));
+}
+
 function threshold(path: string, v: unknown, dflt: number): number {
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 16) fail(`${path}: ${JSON.stringify(v)} must be an integer from 0 to 16`);
@@ -47,13 +66,14 @@ export function loadTrustPolicy(config: unknown, opts: LoadTrustOptions = {}): T
   const typed = cfg as TrustConfigV1;
 
   // Checks and loads every public key.
+  const unscoped: string[] = [];
   const keys: TrustedKey[] = [];
   const keyList: unknown = typed.keys ?? [];
-  if (!Array.isArray(keyList)) fail('trust.keys: must be a list of {id, path | pem}');
+  if (!Array.isArray(keyList)) fail('trust.keys: must be a list of {id, path | pem, roles}');
   keyList.forEach((k: unknown, i: number) => {
     const p = `trust.keys[${i}]`;
     if (!isRecord(k)) fail(`${p}: must be a mapping with path or pem`);
-    checkKnownKeys(p, k, ['id', 'path', 'pem']);
+    checkKnownKeys(p, k, ['id', 'path', 'pem', 'roles']);
     if (k.id !== undefined && (typeof k.id !== 'string' || k.id === '')) fail(`${p}.id: must be a non-empty string`);
     const hasPath = typeof k.path === 'string' && k.path !== '';
     const hasPem = typeof k.pem === 'string' && k.pem !== '';
@@ -68,15 +88,18 @@ export function loadTrustPolicy(config: unknown, opts: LoadTrustOptions = {}): T
     } else {
       pem = k.pem as string;
     }
-    const key = parsePublicKey(pem, p, k.id as string | undefined);
+    const key = parsePublicKey(pem, p, k.id as string | undefined, toRoles(p, k.roles, unscoped));
     if (keys.some((x) => x.id === key.id)) fail(`${p}.id: duplicate key id ${key.id}`);
+    // One key, one entry: its roles are listed once (a second entry would make the roles depend on the order).
+    const same = keys.findIndex((x) => x.fingerprint === key.fingerprint);
+    if (same >= 0) fail(`${p}: the same public key (${key.fingerprint}) is already trust.keys[${same}]; list it once, with every role it holds under roles:`);
     keys.push(key);
   });
 
   // Checks every keyless identity.
   const idList: unknown = typed.keyless ?? [];
   if (!Array.isArray(idList)) fail('trust.keyless: must be a list of {subject|subject_regexp, issuer|issuer_regexp}');
-  const identities = idList.map((raw: unknown, i: number) => toIdentity(`trust.keyless[${i}]`, raw));
+  const identities = idList.map((raw: unknown, i: number) => toIdentity(`trust.keyless[${i}]`, raw, unscoped));
 
   // Loads and validates the trusted roots.
   const rootsCfg: unknown = typed.trusted_roots ?? PUBLIC_GOOD;
@@ -110,12 +133,13 @@ export function loadTrustPolicy(config: unknown, opts: LoadTrustOptions = {}): T
       tlog: threshold('trust.key_thresholds.tlog', kth.tlog, 0),
       timestamps: threshold('trust.key_thresholds.timestamps', kth.timestamps, 0),
     },
+    unscoped,
   };
 }
 
-function toIdentity(p: string, raw: unknown): KeylessIdentity {
+function toIdentity(p: string, raw: unknown, unscoped: string[]): KeylessIdentity {
   if (!isRecord(raw)) fail(`${p}: must be a mapping with subject|subject_regexp and issuer|issuer_regexp`);
-  checkKnownKeys(p, raw, ['subject', 'subject_regexp', 'issuer', 'issuer_regexp', 'extensions', 'extensions_regexp']);
+  checkKnownKeys(p, raw, ['subject', 'subject_regexp', 'issuer', 'issuer_regexp', 'extensions', 'extensions_regexp', 'roles']);
   const c = raw as KeylessIdentityConfigV1;
   const subject = toMatcher(`${p}.subject`, c.subject, c.subject_regexp);
   const issuer = toMatcher(`${p}.issuer`, c.issuer, c.issuer_regexp);
@@ -133,5 +157,5 @@ function toIdentity(p: string, raw: unknown): KeylessIdentity {
       });
     }
   }
-  return { label: `subject ${describeMatcher(subject)} from issuer ${describeMatcher(issuer)}`, subject, issuer, extensions };
+  return { label: `subject ${describeMatcher(subject)} from issuer ${describeMatcher(issuer)}`, subject, issuer, extensions, roles: toRoles(p, raw.roles, unscoped) };
 }

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
+import type { Role } from './config.ts';
 
 /** A string matcher: exact equality, or an anchored regular expression. */
 export type Matcher =
@@ -13,6 +14,8 @@ export interface KeylessIdentity {
   issuer: Matcher;
   /** constraints on decoded Fulcio extensions by name (certificate/fulcio.ts names) */
   extensions: Array<{ name: string; matcher: Matcher }>;
+  /** what evidence signed by this identity may vouch for (config `roles`, default every role) */
+  roles: readonly Role[];
 }
 
 export type KeyAlgorithm = 'ecdsa-p256' | 'ecdsa-p384' | 'rsa' | 'ed25519';
@@ -23,6 +26,10 @@ export interface TrustedKey {
   publicKey: KeyObject;
   /** DER SubjectPublicKeyInfo, for comparing with keys recorded in tlog bodies */
   spki: Buffer;
+  /** `sha256:<hex>` of the SPKI DER (equal to `id` when the config names none) */
+  fingerprint: string;
+  /** what evidence signed with this key may vouch for (config `roles`, default every role) */
+  roles: readonly Role[];
 }
 
 export interface Thresholds {
@@ -41,4 +48,6 @@ export interface TrustPolicy {
   rootNames: string[];
   thresholds: Thresholds;
   keyThresholds: { tlog: number; timestamps: number };
+  /** config paths of the entries written without `roles` (they hold every role), for a start-up notice */
+  unscoped: string[];
 }

@@ -2,7 +2,7 @@
  * End to end, keyless: modules pushed with real oras to real registries (wasmgate-testregistry with the OCI 1.1
  * referrers API, Debian's docker-registry without it), evidence made offline by @sigstore/mock (a test Fulcio,
  * Rekor and CT log) and attached with `oras attach`; `wasmgate serve` spawned as a process with a config file
- * written here and the shipped bundle (the seed policy's pinned identities); asked with the real OPA client
+ * written here (the seed's identities, each with its roles) and the shipped bundle; asked with the real OPA client
  * (@styra/opa) over TCP and with `curl --unix-socket`; `wasmgate check` and `wasmgate evidence` as processes.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -99,17 +99,23 @@ describe.skipIf(missingOutsideCi('oras', 'wasmgate-testregistry', 'docker-regist
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const ask = async (ref: string): Promise<Answer> => new OPAClient(serve.url).evaluate<{ module: { ref: string } }, Answer>('wasm/sbom', { module: { ref } });
+  // the compact verdict (?verdict) names the digest decided on; OPA clients read the package document
+  const ask = async (ref: string): Promise<Answer> => {
+    const res = await fetch(`${serve.url}/v1/data/wasm/sbom?verdict`, { method: 'POST', body: JSON.stringify({ input: { module: { ref } } }) });
+    return ((await res.json()) as { result: Answer }).result;
+  };
 
   it('allows the clean module: @styra/opa over TCP, by tag and by digest, naming the digest', async () => {
     const byTag = await ask(mods.clean!.tagRef);
     expect(byTag).toEqual({ allow: true, deny: [], digest: mods.clean!.digest });
     expect(await ask(mods.clean!.ref)).toEqual({ allow: true, deny: [], digest: mods.clean!.digest });
     expect(await new OPAClient(serve.url).evaluate('wasm/sbom/allow', { module: { ref: mods.clean!.ref } })).toBe(true);
+    const doc = await new OPAClient(serve.url).evaluate<{ module: { ref: string } }, Record<string, unknown>>('wasm/sbom', { module: { ref: mods.clean!.ref } });
+    expect(doc).toMatchObject({ allow: true, deny: [], valid_sbom_attestation: true, valid_provenance_attestation: true, no_critical_vulns: true });
   });
 
   it('allows the clean module over the Unix socket (curl --unix-socket)', async () => {
-    const { status, body } = await curlJson(['--unix-socket', serve.socket, '-H', 'content-type: application/json', '--data', JSON.stringify({ input: { module: { ref: mods.clean!.tagRef } } }), 'http://localhost/v1/data/wasm/sbom']);
+    const { status, body } = await curlJson(['--unix-socket', serve.socket, '-H', 'content-type: application/json', '--data', JSON.stringify({ input: { module: { ref: mods.clean!.tagRef } } }), 'http://localhost/v1/data/wasm/sbom?verdict']);
     expect(status).toBe(200);
     const answer = JSON.parse(body) as { result: Answer; decision_id: string };
     expect(answer.result).toEqual({ allow: true, deny: [], digest: mods.clean!.digest });

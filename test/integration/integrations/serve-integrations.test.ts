@@ -18,7 +18,7 @@ const codec = JSONCodec<Record<string, unknown>>();
 const POLICY_TOPIC = 'wasmcloud.policy';
 const CHANGES_TOPIC = 'wasmcloud.policy.changes';
 
-/** Builds the shipped policy with a changed data.json (e.g. another pinned identity) into `out`. */
+/** Builds the shipped policy with a changed data.json (e.g. another inspection rule) into `out`. */
 async function buildVariant(dir: string, out: string, edit: (data: Record<string, any>) => void): Promise<void> {
   const policies = join(dir, `policies-${Math.random().toString(36).slice(2)}`);
   await cp(join(REPO, 'policies'), policies, { recursive: true });

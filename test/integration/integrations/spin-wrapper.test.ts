@@ -104,7 +104,7 @@ describe.skipIf(missingOutsideCi('curl'))('wasmgate-spin', () => {
       expect(r.code).toBe(0);
       expect(r.checked).toBeNull();
       expect(r.spinArgs?.trim()).toBe(`up -f ${GOOD}`);
-      expect(bodies.at(-1)).toEqual({ url: '/v1/data/wasm/sbom', body: { input: { module: { ref: GOOD }, request: { runtime: 'spin' } } } });
+      expect(bodies.at(-1)).toEqual({ url: '/v1/data/wasm/sbom?verdict', body: { input: { module: { ref: GOOD }, request: { runtime: 'spin' } } } });
     });
 
     it('prints the deny reasons and does not run spin on deny', async () => {

@@ -20,13 +20,16 @@ describe.skipIf(missingOutsideCi('systemd-analyze'))('deploy/systemd units', () 
 
   beforeAll(async () => {
     analyze = requireTool('systemd-analyze');
-    // An image root: the distribution's units, a stand-in /usr/bin/wasmgate, and ours in /etc.
+    // An image root: the distribution's units, stand-ins for /usr/bin/wasmgate and /bin/kill (ExecReload), and ours in /etc.
     root = await mkdtemp(join(tmpdir(), 'wasmgate-systemd-'));
     await mkdir(join(root, 'usr/lib/systemd'), { recursive: true });
     await cp('/usr/lib/systemd/system', join(root, 'usr/lib/systemd/system'), { recursive: true });
     await mkdir(join(root, 'usr/bin'), { recursive: true });
     await writeFile(join(root, 'usr/bin/wasmgate'), '#!/bin/sh\n');
     await chmod(join(root, 'usr/bin/wasmgate'), 0o755);
+    await mkdir(join(root, 'bin'), { recursive: true });
+    await writeFile(join(root, 'bin/kill'), '#!/bin/sh\n');
+    await chmod(join(root, 'bin/kill'), 0o755);
     await mkdir(join(root, 'etc/systemd/system'), { recursive: true });
     for (const u of ['wasmgate.service', 'wasmgate.socket']) await cp(join(UNITS, u), join(root, 'etc/systemd/system', u));
   });

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { cp, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -12,11 +12,12 @@ async function bundleFiles(path: string): Promise<Map<string, Uint8Array>> {
 }
 
 describe.skipIf(missingOutsideCi('opa'))('wasmgate bundle build', () => {
-  it('reproduces the committed bundles/wasm-sbom.tar.gz from policies/ (run `wasmgate bundle build` after editing policies/)', async () => {
+  it('reproduces the committed bundles/wasm-sbom.tar.gz from policies/ (run `wasmgate bundle build --force` after editing policies/)', async () => {
     const opa = requireTool('opa');
     const out = join(await tempDir('build'), 'rebuilt.tar.gz');
     const { stdout } = await execFileAsync(process.execPath, [join(REPO, 'bin', 'wasmgate.js'), 'bundle', 'build', '--out', out, '--opa', opa]);
     expect(stdout).toContain('wrote');
+    expect(stdout).toMatch(/1 self-test file\(s\), [1-9][0-9]* case\(s\) passed/);
     const rebuilt = await bundleFiles(out);
     const committed = await bundleFiles(embeddedBundlePath());
     expect(new TextDecoder().decode(committed.get('.manifest'))).toBe(new TextDecoder().decode(rebuilt.get('.manifest')));
@@ -39,6 +40,46 @@ describe.skipIf(missingOutsideCi('opa'))('wasmgate bundle build', () => {
     expect(err?.code).toBe(2);
     expect(err?.stderr).toContain('BUNDLE_BUILD_FAILED');
     expect(err?.stderr).toContain('time.now_ns');
+  });
+
+  const build = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+    execFileAsync(process.execPath, [join(REPO, 'bin', 'wasmgate.js'), 'bundle', 'build', '--opa', requireTool('opa'), ...args])
+      .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }), (e: { code: number; stdout: string; stderr: string }) => e);
+
+  it('refuses to overwrite the shipped bundle unless --out or --force asks (issue 20.2)', async () => {
+    const before = await stat(embeddedBundlePath());
+    const r = await build([]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('BUNDLE_OUTPUT_EXISTS');
+    expect(r.stderr).toContain('--out <file>');
+    expect(r.stderr).toContain('--force');
+    expect((await stat(embeddedBundlePath())).mtimeMs).toBe(before.mtimeMs);
+  });
+
+  it('runs the self-tests on the built bundle: a failing case fails the build with its name and reason, and nothing is written (issue 13.4)', async () => {
+    const dir = await tempDir('selftest-fail');
+    await cp(join(REPO, 'policies'), join(dir, 'policies'), { recursive: true });
+    await writeFile(join(dir, 'policies', 'selftest', 'operator.json'), JSON.stringify({ cases: [{ name: 'an unsigned module is allowed', path: 'wasm/sbom/allow', input: { sbom_attestations: [] }, expect: true }] }));
+    const out = join(dir, 'out.tar.gz');
+    const r = await build(['--policies', join(dir, 'policies'), '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('BUNDLE_SELFTEST_FAILED');
+    expect(r.stderr).toContain('an unsigned module is allowed: wasm/sbom/allow is false, expected true');
+    await expect(stat(out)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuses policy data that still pins identities or keys: they live in the trust configuration\'s roles now', async () => {
+    const dir = await tempDir('moved');
+    await cp(join(REPO, 'policies'), join(dir, 'policies'), { recursive: true });
+    const dataPath = join(dir, 'policies', 'data.json');
+    const data = JSON.parse(await readFile(dataPath, 'utf8')) as { wasm: { sbom: { config: Record<string, unknown> } } };
+    data.wasm.sbom.config.sbom_identity = { subject: 'https://github.com/neworg/app/.github/workflows/build.yml@refs/heads/main', issuer: 'https://token.actions.githubusercontent.com' };
+    await writeFile(dataPath, JSON.stringify(data));
+    const r = await build(['--policies', join(dir, 'policies'), '--out', join(dir, 'out.tar.gz')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('BUNDLE_DATA_MOVED');
+    expect(r.stderr).toContain('wasm.sbom.config.sbom_identity is no longer read by the policy');
+    expect(r.stderr).toContain('trust.keyless[].roles');
   });
 });
 

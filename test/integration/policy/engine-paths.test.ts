@@ -30,7 +30,7 @@ describe('LoadedBundle.evaluate (shipped bundle)', () => {
     it('walks objects and array indices of the result', () => {
       expect(b.evaluate('wasm/sbom/deny/1', {})).toEqual({ defined: true, result: MISSING[1] });
       expect(b.evaluate('wasm/sbom/deny/7', {})).toEqual({ defined: false });
-      expect(b.evaluate('wasm/sbom/config/sbom_identity/issuer', {})).toEqual({ defined: true, result: 'https://token.actions.githubusercontent.com' });
+      expect(b.evaluate('wasm/sbom/config/inspection/forbidden_imports', {})).toEqual({ defined: true, result: [] });
       expect(b.evaluate('wasm/sbom/no_such_rule', {})).toEqual({ defined: false });
     });
   });
@@ -50,7 +50,7 @@ describe('LoadedBundle.evaluate (shipped bundle)', () => {
   describe('when several paths are asked at once (evaluateMany)', () => {
     it('answers each path as evaluate would, parsing the input once', () => {
       const input = realisticInput({ critical: 1 });
-      const paths = ['wasm/sbom/allow', 'wasm/sbom/deny', 'wasm/sbom/deny/0', 'wasm/sbom/config/sbom_identity', 'system/main', 'wasm'];
+      const paths = ['wasm/sbom/allow', 'wasm/sbom/deny', 'wasm/sbom/deny/0', 'wasm/sbom/config/inspection', 'system/main', 'wasm'];
       expect(b.evaluateMany(paths, input)).toEqual(paths.map((p) => b.evaluate(p, input)));
       expect(b.evaluateManyJson(paths, JSON.stringify(input))).toEqual(paths.map((p) => b.evaluate(p, input)));
       expect(b.evaluateMany(['wasm/sbom/deny'], undefined)).toEqual([{ defined: true, result: MISSING }]);

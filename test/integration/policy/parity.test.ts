@@ -13,8 +13,8 @@ import { BUILD_SUBJECT, GHA_ISSUER, SLSA_SUBJECT, realisticInput } from '../../.
 import { missingOutsideCi, requireTool } from '../../support/tools.ts';
 import { REPO, execFileAsync, tempDir } from './support.ts';
 
-const goodSbom = { verified: true, certificate: { subject: BUILD_SUBJECT, issuer: GHA_ISSUER }, predicate: { bomFormat: 'CycloneDX', components: [{ name: 'ring', version: '0.17.8' }] } };
-const goodProv = { verified: true, certificate: { subject: SLSA_SUBJECT, issuer: GHA_ISSUER }, predicate: {} };
+const goodSbom = { verified: true, verified_for: ['sbom', 'signature'], certificate: { subject: BUILD_SUBJECT, issuer: GHA_ISSUER }, predicate: { bomFormat: 'CycloneDX', components: [{ name: 'ring', version: '0.17.8' }] } };
+const goodProv = { verified: true, verified_for: ['provenance'], certificate: { subject: SLSA_SUBJECT, issuer: GHA_ISSUER }, predicate: {} };
 const crit = { vulnerability: { id: 'RUSTSEC-2023-0071', severity: 'Critical' }, artifact: { name: 'rsa', version: '0.9.6' } };
 
 /** Hand-written edge cases. */
@@ -43,6 +43,11 @@ function edgeCases(): unknown[] {
     { ...base, provenance_attestations: [{ ...goodProv, certificate: { subject: 'https://github.com/slsa-framework/slsa-github-generator-evil/x@refs/tags/v2.0.0', issuer: GHA_ISSUER } }] },
     { ...base, provenance_attestations: [{ ...goodProv, certificate: { subject: 42, issuer: GHA_ISSUER } }] },
     { ...base, sbom_attestations: [{ ...goodSbom, certificate: null }] },
+    { ...base, sbom_attestations: [{ ...goodSbom, verified_for: ['provenance'] }] },
+    { ...base, sbom_attestations: [{ ...goodSbom, verified_for: 'sbom' }] },
+    { ...base, sbom_attestations: [{ ...goodSbom, verified_for: null }] },
+    { ...base, provenance_attestations: [{ ...goodProv, verified_for: [] }] },
+    { ...base, provenance_attestations: [{ ...goodProv, verified_for: ['sbom', 'signature', 'provenance'] }] },
     { ...base, sbom_attestations: [{ ...goodSbom, predicate: { bomFormat: 'SPDX' } }] },
     { ...base, sbom_attestations: [{ verified: false }, { ...goodSbom }] },
     { ...base, vulnerability_scan: { matches: [crit] } },

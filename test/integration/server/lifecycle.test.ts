@@ -87,7 +87,7 @@ describe('graceful shutdown', () => {
       env: {},
       wire: async () => ({ decider: createFakeDecider({ delayMs: 300 }), bundles: { active: () => null }, versions: () => null }),
     });
-    const inflight = unixPost(sock, '/v1/data/wasm/sbom', { input: { module: { ref: `r.example/app@${D}` } } });
+    const inflight = unixPost(sock, '/v1/data/wasm/sbom?verdict', { input: { module: { ref: `r.example/app@${D}` } } });
     await new Promise((r) => setTimeout(r, 50));
     const stopped = svc.stop();
     await new Promise((r) => setTimeout(r, 20));
@@ -150,7 +150,7 @@ registries: {allow: [r.example]}
 labels: {site: test}
 `, { overrides: { addr: '127.0.0.1:0' } });
     const svc = await startService({ config, logger: createSilentLogger(), env: {}, wire: async () => ({ decider: createFakeDecider(), bundles: { active: () => null }, versions: () => null }) });
-    const res = await fetch(`http://${svc.addresses[0]!}/v1/data/wasm/sbom`, { method: 'POST', body: JSON.stringify({ input: { module: { ref: `r.example/app@${D}` } } }) });
+    const res = await fetch(`http://${svc.addresses[0]!}/v1/data/wasm/sbom?verdict`, { method: 'POST', body: JSON.stringify({ input: { module: { ref: `r.example/app@${D}` } } }) });
     const { decision_id } = (await res.json()) as { decision_id: string };
     await waitFor(() => received.length > 0, 'the upload', () => JSON.stringify(received));
     await svc.stop();

@@ -21,7 +21,7 @@ describe('decision cache behind the real pipeline', () => {
   afterAll(async () => svc.stop());
 
   const ask = async (ref: string): Promise<{ allow: boolean; digest: string; metrics: Record<string, number> }> => {
-    const res = await fetch(`${url}/v1/data/wasm/sbom?metrics`, { method: 'POST', body: JSON.stringify({ input: { module: { ref } } }) });
+    const res = await fetch(`${url}/v1/data/wasm/sbom?verdict&metrics`, { method: 'POST', body: JSON.stringify({ input: { module: { ref } } }) });
     const body = (await res.json()) as { result: { allow: boolean; digest: string }; metrics: Record<string, number> };
     return { ...body.result, metrics: body.metrics };
   };

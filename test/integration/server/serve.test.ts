@@ -37,7 +37,7 @@ describe.skipIf(missingOutsideCi('curl'))('wasmgate serve (spawned)', () => {
   });
 
   it('answers curl --unix-socket in OPA\'s shape, failing closed', async () => {
-    const { stdout } = await curl(['--unix-socket', sock, '-X', 'POST', '-H', 'content-type: application/json', '--data', JSON.stringify({ input: { module: { ref: `reg.example/app@${D}` } } }), 'http://localhost/v1/data/wasm/sbom']);
+    const { stdout } = await curl(['--unix-socket', sock, '-X', 'POST', '-H', 'content-type: application/json', '--data', JSON.stringify({ input: { module: { ref: `reg.example/app@${D}` } } }), 'http://localhost/v1/data/wasm/sbom?verdict']);
     const body = JSON.parse(stdout) as { result: { allow: boolean; deny: string[]; digest: string }; decision_id: string };
     expect(body.result.allow).toBe(false);
     expect(body.result.deny.length).toBeGreaterThan(0);

@@ -121,6 +121,13 @@ decision: {paths: [/wasm/sbom/, policy/x]}
       const c = parseConfig('listeners: {unix: {path: /a.sock, mode: "0600"}}', { overrides: { addr: '127.0.0.1:9', unixSocket: '/b.sock' } });
       expect(c.listeners).toEqual({ tcp: '127.0.0.1:9', unix: { path: '/b.sock', mode: '0600' } });
     });
+    it('--log-decisions turns console decision logs on, keeping the rest of decision_logs', () => {
+      expect(parseConfig('').decision_logs.console).toBe(false);
+      const c = parseConfig('decision_logs: {console: false, reporting: {buffer_size_limit_events: 7}}', { overrides: { logDecisions: true } });
+      expect(c.decision_logs.console).toBe(true);
+      expect(c.decision_logs.reporting.buffer_size_limit_events).toBe(7);
+      expect(c.listeners).toEqual(parseConfig('').listeners);
+    });
   });
 });
 

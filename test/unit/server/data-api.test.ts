@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WasmgateError } from '../../../src/common/error.ts';
 import type { RunningService } from '../../../src/server/index.ts';
 import { createFakeBundle } from '../../support/fake-bundle.ts';
+import type { EvaluationResult, LoadedBundle } from '../../../src/policy/engine/types.ts';
 import { createFakeDecider, type FakeDecider } from '../../support/fake-decider.ts';
 import { startTestService } from '../../support/service.ts';
 
@@ -18,11 +19,40 @@ beforeAll(async () => {
   });
   svc = await startTestService({
     decider,
-    bundle: createFakeBundle({ system: { main: { hello: 'world' } }, data: { x: 1 } }),
+    bundle: withSbomPackage(createFakeBundle({ system: { main: { hello: 'world' } }, data: { x: 1 } })),
     yaml: 'registries: {allow: [reg.example, "*.trusted.example"]}\nserver: {decoding: {max_length: 2048, max_depth: 8}}\n',
   });
 });
 afterAll(async () => svc.stop());
+
+/**
+ * The fake bundle plus a `wasm.sbom` package computed from the input: allow unless
+ * the module ref says "deny" or wasmgate reported errors; `config` is pure data.
+ */
+function withSbomPackage(base: LoadedBundle): LoadedBundle {
+  const doc = (input: unknown): Record<string, unknown> => {
+    const i = (input ?? {}) as { module?: { ref?: string }; errors?: Array<{ code: string; message: string }> };
+    const errors = i.errors ?? [];
+    const denied = i.module?.ref?.includes('deny') ?? false;
+    const deny = [...(denied ? ['a: first reason', 'b: second reason'] : []), ...errors.map((e) => `evidence incomplete (${e.code})`)].sort();
+    const out: Record<string, unknown> = { allow: deny.length === 0 && i.module !== undefined, deny, config: { sbom_identity: { subject: 's' } } };
+    if (i.module !== undefined) out.valid_sbom_attestation = true;
+    return out;
+  };
+  return {
+    ...base,
+    evaluate(path: string, input: unknown): EvaluationResult {
+      if (path !== 'wasm/sbom' && !path.startsWith('wasm/sbom/') && path !== 'wasm' && path !== '') return base.evaluate(path, input);
+      const full: Record<string, unknown> = { ...(base.data as Record<string, unknown>), wasm: { sbom: doc(input) } };
+      let cur: unknown = full;
+      for (const seg of path.split('/').filter(Boolean)) {
+        if (typeof cur !== 'object' || cur === null || !(seg in cur)) return { defined: false };
+        cur = (cur as Record<string, unknown>)[seg];
+      }
+      return cur === undefined ? { defined: false } : { defined: true, result: cur };
+    },
+  };
+}
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown>; text: string }> {
   const res = await fetch(`${svc.url}${path}`, { method: 'POST', body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
@@ -31,8 +61,14 @@ async function post(path: string, body: unknown, headers: Record<string, string>
 }
 
 describe('POST /v1/data/{decision path}', () => {
-  it('answers wasm/sbom with allow, sorted deny, the digest and a decision_id', async () => {
+  it('answers wasm/sbom with the package document (OPA\'s answer), evaluated on the assembled input', async () => {
     const r = await post('/v1/data/wasm/sbom', { input: { module: { ref: REF.replace('org/app', 'org/app-deny') }, request: { runtime: 'wasmcloud' } } });
+    expect(r.status).toBe(200);
+    expect(r.json.result).toEqual({ allow: false, deny: ['a: first reason', 'b: second reason'], config: { sbom_identity: { subject: 's' } }, valid_sbom_attestation: true });
+  });
+
+  it('answers the compact verdict {allow, sorted deny, digest} with ?verdict', async () => {
+    const r = await post('/v1/data/wasm/sbom?verdict', { input: { module: { ref: REF.replace('org/app', 'org/app-deny') }, request: { runtime: 'wasmcloud' } } });
     expect(r.status).toBe(200);
     expect(r.json.result).toEqual({ allow: false, deny: ['a: first reason', 'b: second reason'], digest: D });
     expect(r.json.decision_id).toMatch(/^[0-9a-f-]{36}$/);
@@ -47,9 +83,13 @@ describe('POST /v1/data/{decision path}', () => {
   });
 
   it('denies with the reason when the decider fails (fail closed), never allows', async () => {
-    const r = await post('/v1/data/wasm/sbom', { input: { module: { ref: `reg.example/unreachable@${D}` } } });
+    const r = await post('/v1/data/wasm/sbom?verdict', { input: { module: { ref: `reg.example/unreachable@${D}` } } });
     expect(r.status).toBe(200);
     expect(r.json.result).toEqual({ allow: false, deny: ['registry_unreachable: connection refused'], digest: D });
+    // the package document is the policy's, on an input that carries the fail-closed error
+    const doc = await post('/v1/data/wasm/sbom', { input: { module: { ref: `reg.example/unreachable@${D}` } } });
+    expect(doc.json.result).toMatchObject({ allow: false, deny: ['evidence incomplete (registry_unreachable)'] });
+    expect((await post('/v1/data/wasm/sbom/allow', { input: { module: { ref: `reg.example/unreachable@${D}` } } })).json.result).toBe(false);
   });
 
   it('adds OPA timers and wasmgate\'s collect/verify/scan timers with ?metrics', async () => {
@@ -73,7 +113,7 @@ describe('POST /v1/data/{decision path}', () => {
       expect(r.status).toBe(400);
       expect(r.json).toMatchObject({ code: 'invalid_parameter' });
       expect(r.json.message).toContain(named);
-      expect(r.json.message).toContain('assembles its evidence itself');
+      expect(r.json.message).toContain('is decided on evidence wasmgate assembles itself');
     });
   });
 
@@ -95,11 +135,26 @@ describe('POST /v1/data/{decision path}', () => {
       expect((await post('/v1/data/wasm/sbom', { input: { module: { ref: `a.trusted.example/app@${D}` } } })).status).toBe(200);
     });
 
-    it('answers 400 without input.module.ref', async () => {
-      for (const input of [{}, { module: {} }, { module: { ref: 5 } }, 'str', { module: { ref: REF }, request: 'x' }]) {
+    it('answers 400 for a malformed module.ref or request', async () => {
+      for (const input of [{ module: { ref: 5 } }, { module: 'x' }, 'str', { module: { ref: REF }, request: 'x' }]) {
         expect((await post('/v1/data/wasm/sbom', { input })).status).toBe(400);
       }
-      expect((await post('/v1/data/wasm/sbom', {})).json.message).toContain('needs an input');
+    });
+
+    it('decides on no evidence, as OPA evaluates, without input.module.ref (issue 14 item 2)', async () => {
+      for (const body of [{ input: {} }, { input: { module: {} } }, { input: { user: 'alice' } }, {}]) {
+        const r = await post('/v1/data/wasm/sbom', body);
+        expect(r.status).toBe(200);
+        expect(r.json.result).toMatchObject({ allow: false, deny: ['evidence incomplete (module_ref_missing)'] });
+      }
+      const get = await fetch(`${svc.url}/v1/data/wasm/sbom/allow`);
+      expect(await get.json()).toMatchObject({ result: false });
+    });
+
+    it('accepts caller fields beside module.ref', async () => {
+      const r = await post('/v1/data/wasm/sbom/allow', { input: { module: { ref: REF }, user: 'alice' } });
+      expect(r.status).toBe(200);
+      expect(r.json.result).toBe(true);
     });
   });
 });
@@ -158,7 +213,7 @@ describe('POST / and /v0/data', () => {
     expect((await post('/v0/data/test/echo', { raw: true })).json).toEqual({ raw: true });
     const r = await post('/v0/data/missing', {});
     expect(r.status).toBe(404);
-    expect(r.json).toEqual({ code: 'undefined_document', message: 'document undefined: data.missing' });
+    expect(r.json).toEqual({ code: 'undefined_document', message: 'document missing: data.missing' });
   });
   it('reports a malformed body as OPA does for unwrapped input', async () => {
     const r = await post('/', '{');
@@ -205,11 +260,18 @@ describe('bad requests', () => {
 });
 
 describe('paths above a decision path', () => {
-  it('refuse an input (its result would hold a decision on the caller\'s evidence)', async () => {
+  it('refuse caller evidence', async () => {
     const r = await post('/v1/data/wasm', { input: { signatures: [] } });
     expect(r.status).toBe(400);
-    expect(r.json.message).toContain('ask /v1/data/wasm/sbom');
-    expect((await post('/v1/data', { input: {} })).status).toBe(400);
+    expect(r.json.message).toContain('remove input.signatures');
+  });
+  it('evaluate on the evidence wasmgate assembled for module.ref', async () => {
+    const r = await post('/v1/data/wasm', { input: { module: { ref: REF } } });
+    expect(r.json.result).toMatchObject({ sbom: { allow: true, valid_sbom_attestation: true } });
+    expect(decider.calls.at(-1)!.path).toBe('wasm/sbom');
+    const root = await post('/v1/data', { input: {} });
+    expect(root.status).toBe(200);
+    expect(root.json.result).toMatchObject({ data: { x: 1 }, wasm: { sbom: { allow: false } } });
   });
   it('evaluate without an input', async () => {
     expect((await fetch(`${svc.url}/v1/data/wasm`)).status).toBe(200);
@@ -217,9 +279,62 @@ describe('paths above a decision path', () => {
 });
 
 describe('other rules under a decision path', () => {
-  it('ask the decider for that path and answer its result', async () => {
-    const r = await post('/v1/data/wasm/sbom/config', { input: { module: { ref: REF } } });
-    expect(decider.calls.at(-1)!.path).toBe('wasm/sbom/config');
-    expect(r.json.result).toEqual({ allow: true, deny: [] });
+  it('answer the rule evaluated on the assembled input', async () => {
+    const r = await post('/v1/data/wasm/sbom/valid_sbom_attestation', { input: { module: { ref: REF } } });
+    expect(decider.calls.at(-1)!.path).toBe('wasm/sbom');
+    expect(r.json.result).toBe(true);
+  });
+  it('answer pure data under the package without a module', async () => {
+    const r = await post('/v1/data/wasm/sbom/config/sbom_identity', { input: {} });
+    expect(r.json.result).toEqual({ subject: 's' });
+  });
+  it('keep an undefined rule undefined: 200 with no result (issue 14 item 1)', async () => {
+    for (const [path, input] of [['wasm/sbom/valid_sbom_attestation', {}], ['wasm/sbom/nonexistent', { module: { ref: REF } }], ['wasm/sbom/valid_sbom_attestation', { module: { ref: `reg.example/unreachable@${D}` } }]] as const) {
+      const r = await post(`/v1/data/${path}`, { input });
+      expect(r.status, path).toBe(200);
+      expect(r.json, path).not.toHaveProperty('result');
+    }
+  });
+});
+
+describe('POST / when default_decision is a decision path (issue 14 item 2)', () => {
+  it('answers {} as OPA: the policy runs on no evidence; caller evidence is refused', async () => {
+    const own = await startTestService({ decider: createFakeDecider(), bundle: withSbomPackage(createFakeBundle()), yaml: 'default_decision: /wasm/sbom/allow\nregistries: {allow: [reg.example]}\n' });
+    try {
+      const ask = async (body: string): Promise<{ status: number; text: string }> => {
+        const res = await fetch(`${own.url}/`, { method: 'POST', body });
+        return { status: res.status, text: await res.text() };
+      };
+      expect(await ask('{}')).toEqual({ status: 200, text: 'false\n' });
+      expect(await ask(JSON.stringify({ module: { ref: REF } }))).toEqual({ status: 200, text: 'true\n' });
+      const forged = await ask(JSON.stringify({ module: { ref: REF }, sbom_attestations: [] }));
+      expect(forged.status).toBe(400);
+      expect(forged.text).toContain('input.sbom_attestations');
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+describe('a policy that allows whatever the evidence (fail closed around it)', () => {
+  it('never answers allow for a decision with errors, at the decision path, its rules or above it', async () => {
+    const own = await startTestService({
+      decider: createFakeDecider({ fail: () => new WasmgateError('REGISTRY_UNREACHABLE', 'connection refused') }),
+      bundle: createFakeBundle({ wasm: { sbom: { allow: true, deny: [] } } }),
+      yaml: 'registries: {allow: [reg.example]}\n',
+    });
+    try {
+      const ask = async (path: string): Promise<unknown> => {
+        const res = await fetch(`${own.url}${path}`, { method: 'POST', body: JSON.stringify({ input: { module: { ref: REF } } }) });
+        return ((await res.json()) as { result?: unknown }).result;
+      };
+      expect(await ask('/v1/data/wasm/sbom/allow')).toBe(false);
+      expect(await ask('/v1/data/wasm/sbom')).toMatchObject({ allow: false });
+      expect(await ask('/v1/data/wasm/sbom?verdict')).toMatchObject({ allow: false, deny: ['registry_unreachable: connection refused'] });
+      expect(await ask('/v1/data/wasm')).toMatchObject({ sbom: { allow: false } });
+      expect(await ask('/v1/data')).toMatchObject({ wasm: { sbom: { allow: false } } });
+    } finally {
+      await own.stop();
+    }
   });
 });

@@ -38,10 +38,22 @@ describe('createRefCheck', () => {
 
 describe('toDecisionInput', () => {
   it('returns the ref and request', () => {
-    expect(toDecisionInput({ module: { ref: 'r/a:1' }, request: { runtime: 'spin' } }, 'wasm/sbom')).toEqual({ ref: 'r/a:1', request: { runtime: 'spin' } });
+    expect(toDecisionInput({ module: { ref: 'r/a:1' }, request: { runtime: 'spin' } }, true, 'wasm/sbom')).toEqual({ ref: 'r/a:1', request: { runtime: 'spin' } });
   });
-  it('rejects unknown top-level fields', () => {
-    expect(() => toDecisionInput({ module: { ref: 'r/a:1' }, extra: 1 }, 'wasm/sbom')).toThrow(/unknown input fields.*input\.extra/);
+  it('accepts caller fields beside module.ref (as OPA) and does not pass them on', () => {
+    expect(toDecisionInput({ module: { ref: 'r/a:1' }, user: 'alice' }, true, 'wasm/sbom')).toEqual({ ref: 'r/a:1', request: undefined });
+  });
+  it('answers no ref for no input, {} and an input without module.ref', () => {
+    expect(toDecisionInput(undefined, false, 'wasm/sbom').ref).toBeNull();
+    expect(toDecisionInput({}, true, 'wasm/sbom').ref).toBeNull();
+    expect(toDecisionInput({ module: {} }, true, 'wasm/sbom').ref).toBeNull();
+  });
+  it('refuses caller evidence, naming every field', () => {
+    expect(() => toDecisionInput({ sbom_attestations: [], errors: [], module: { ref: 'r/a:1', digest: 'x' } }, true, 'wasm/sbom')).toThrow(/remove input\.sbom_attestations, input\.errors, input\.module\.digest/);
+    expect(() => toDecisionInput({ vulnerability_scan: {} }, true, 'wasm')).toThrow(/data\.wasm is decided on evidence/);
+  });
+  it('bounds input.request', () => {
+    expect(() => toDecisionInput({ module: { ref: 'r/a:1' }, request: { big: 'x'.repeat(20_000) } }, true, 'wasm/sbom')).toThrow(/input\.request is larger/);
   });
 });
 

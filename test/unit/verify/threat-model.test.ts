@@ -145,6 +145,34 @@ describe('verifyEvidence', () => {
     });
   });
 
+  describe('when the trust entries carry roles (issue 20.2)', () => {
+    it('stamps verified evidence with its signer\'s roles and unverified evidence with none', async () => {
+      const key = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      const other = await ms.issue(githubClaims('acme/other'));
+      const rolesPolicy = loadTrustPolicy({
+        keys: [{ id: 'release', pem: key.publicKey.export({ format: 'pem', type: 'spki' }).toString(), roles: ['provenance'] }],
+        keyless: [{ subject: `https://github.com/${REPO}/.github/workflows/build.yml@refs/heads/main`, issuer: 'https://token.actions.githubusercontent.com', roles: ['sbom', 'signature'] }],
+        trusted_roots: [ms.trustedRootPath],
+      });
+      const keySigned = await legacyAttestation(ms, good, statement(mod.digest, CDX, SBOM), mod.digest, { noTlog: true, signingKey: key.privateKey });
+      delete keySigned.layer.annotations?.['dev.sigstore.cosign/certificate'];
+      const out = await verifyEvidence(collected(
+        await bundleAttestation(ms, good, statement(mod.digest, CDX, SBOM), mod.digest),
+        keySigned,
+        await bundleAttestation(ms, other, statement(mod.digest, CDX, SBOM), mod.digest),
+        await bundleAttestation(ms, good, statement(`sha256:${'0'.repeat(64)}`, CDX, SBOM), mod.digest),
+      ), rolesPolicy);
+      expect(out.sbom_attestations.map((e) => [e.verified, e.verified_for])).toEqual([
+        [true, ['sbom', 'signature']],
+        [true, ['provenance']],
+        [false, []],
+        [false, []],
+      ]);
+      expect(out.sbom_attestations[2]?.errors.map((x) => x.code)).toEqual(['identity_mismatch']);
+      expect(out.sbom_attestations[3]?.errors.map((x) => x.code)).toEqual(['subject_mismatch']);
+    });
+  });
+
   describe('when the proof of signing time is an RFC 3161 timestamp (private Sigstore, no tlog)', () => {
     it('verifies with thresholds.tlog 0 and reports tlog_missing with the default threshold', async () => {
       const ev = await bundleAttestation(ms, good, statement(mod.digest, CDX, SBOM), mod.digest, { noTlog: true, tsa: true });

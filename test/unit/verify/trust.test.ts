@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTrustPolicy, validateTrustedRootJson, VerifyError } from '../../../src/verify/index.ts';
-import { matchIdentity } from '../../../src/verify/identity/match.ts';
+import { identityRoles, matchIdentity } from '../../../src/verify/identity/match.ts';
 
 const pem = (type: 'ec' | 'rsa' | 'ed25519', opts: Record<string, unknown> = {}): string =>
   // @ts-expect-error -- overloads of generateKeyPairSync do not accept a union type
@@ -89,6 +89,52 @@ describe('loadTrustPolicy', () => {
       expect(matchIdentity(ok, p.identities)).toBeUndefined();
       expect(matchIdentity({ ...ok, extensions: { ...ok.extensions, source_repository_uri: 'https://github.com/acme/app-evil' } }, p.identities)?.code).toBe('extension_mismatch');
       expect(matchIdentity({ ...ok, extensions: { ...ok.extensions, source_repository_ref: 'refs/heads/main' } }, p.identities)?.code).toBe('extension_mismatch');
+    });
+  });
+});
+
+describe('roles (who may sign what)', () => {
+  const id = (subject: string, roles?: string[]) => ({ subject, issuer: 'https://token.actions.githubusercontent.com', ...(roles ? { roles } : {}) });
+  const facts = (subject: string) => ({ subject, issuer: 'https://token.actions.githubusercontent.com', extensions: {} });
+
+  describe('when an entry lists roles', () => {
+    it('keeps them in the canonical order, without duplicates, for keys and identities', () => {
+      const p = loadTrustPolicy({ keys: [{ pem: pem('ec', { namedCurve: 'prime256v1' }), roles: ['signature', 'sbom', 'sbom'] }], keyless: [id('s', ['provenance'])] });
+      expect(p.keys[0]?.roles).toEqual(['sbom', 'signature']);
+      expect(p.identities[0]?.roles).toEqual(['provenance']);
+      expect(p.unscoped).toEqual([]);
+    });
+    it('gives a certificate the union of the roles of every identity it matches, and none of the others', () => {
+      const p = loadTrustPolicy({ keyless: [
+        { subject_regexp: 'https://github\\.com/acme/app/.*', issuer: 'https://token.actions.githubusercontent.com', roles: ['signature'] },
+        id('https://github.com/acme/app/.github/workflows/build.yml@refs/heads/main', ['sbom']),
+        id('https://github.com/slsa-framework/gen@refs/tags/v2.1.0', ['provenance']),
+      ] });
+      expect(identityRoles(facts('https://github.com/acme/app/.github/workflows/build.yml@refs/heads/main'), p.identities)).toEqual(['sbom', 'signature']);
+      expect(identityRoles(facts('https://github.com/acme/app/.github/workflows/other.yml@refs/heads/main'), p.identities)).toEqual(['signature']);
+      expect(identityRoles(facts('https://github.com/slsa-framework/gen@refs/tags/v2.1.0'), p.identities)).toEqual(['provenance']);
+      expect(identityRoles(facts('https://github.com/evil/app@refs/heads/main'), p.identities)).toEqual([]);
+    });
+  });
+
+  describe('when an entry has no roles', () => {
+    it('holds every role (configs written before roles keep verifying) and is listed as unscoped', () => {
+      const p = loadTrustPolicy({ keys: [{ pem: pem('ec', { namedCurve: 'prime256v1' }) }], keyless: [id('s'), id('t', ['sbom'])] });
+      expect(p.keys[0]?.roles).toEqual(['sbom', 'provenance', 'signature']);
+      expect(p.identities[0]?.roles).toEqual(['sbom', 'provenance', 'signature']);
+      expect(p.unscoped).toEqual(['trust.keys[0]', 'trust.keyless[0]']);
+    });
+  });
+
+  describe('when roles are wrong', () => {
+    it('refuses an unknown role, an empty list and a non-list, naming the entry', () => {
+      expect(() => loadTrustPolicy({ keyless: [id('s', ['sboms'])] })).toThrow(/trust\.keyless\[0\]\.roles\[0\]: "sboms" is not a role; use sbom, provenance, signature/);
+      expect(codeOf(() => loadTrustPolicy({ keyless: [id('s', [])] }))).toBe('TRUST_CONFIG_INVALID');
+      expect(codeOf(() => loadTrustPolicy({ keys: [{ pem: pem('ec', { namedCurve: 'prime256v1' }), roles: 'sbom' }] }))).toBe('TRUST_CONFIG_INVALID');
+    });
+    it('refuses the same key listed twice (its roles belong in one entry)', () => {
+      const k = pem('ec', { namedCurve: 'prime256v1' });
+      expect(() => loadTrustPolicy({ keys: [{ id: 'a', pem: k, roles: ['sbom'] }, { id: 'b', pem: k, roles: ['provenance'] }] })).toThrow(/trust\.keys\[1\]: the same public key \(sha256:[0-9a-f]{64}\) is already trust\.keys\[0\]/);
     });
   });
 });

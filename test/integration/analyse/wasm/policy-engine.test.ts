@@ -11,12 +11,12 @@ import { readComponentFixture } from '../../../support/wasm/fixtures.ts';
 
 const policies = join(import.meta.dirname, '..', '..', '..', '..', 'policies');
 const config = JSON.parse(readFileSync(join(policies, 'data.json'), 'utf8')) as { wasm: { sbom: { config: Record<string, unknown> } } };
-const sbomIdentity = config.wasm.sbom.config.sbom_identity as { subject: string; issuer: string };
+const sbomIdentity = { subject: 'https://github.com/myorg/payments-wasm/.github/workflows/build-wasm.yml@refs/heads/main', issuer: 'https://token.actions.githubusercontent.com' };
 
 function sbomAttestation(ringVersion: string): Evidence {
   return {
     verified: true, errors: [], format: 'sigstore-bundle', manifest_digest: 'sha256:aa', subject_matches: true,
-    predicate_type: 'https://cyclonedx.org/bom',
+    predicate_type: 'https://cyclonedx.org/bom', verified_for: ['sbom', 'signature'],
     certificate: { subject: sbomIdentity.subject, issuer: sbomIdentity.issuer, extensions: {} }, key: null, tlog: null,
     predicate: {
       bomFormat: 'CycloneDX', specVersion: '1.5',
