@@ -182,7 +182,7 @@ describe('through the service', () => {
     const p = problems();
     p.check(r.status === 200, `HTTP ${r.status}: ${JSON.stringify(r.body)}`);
     p.check(r.body.result?.allow === false, 'not a deny');
-    p.check((r.body.result?.deny ?? []).some((d) => d.startsWith('registry_refused:')), `deny reasons ${JSON.stringify(r.body.result?.deny)}`);
+    p.check((r.body.result?.deny ?? []).some((d) => /\bregistry_refused\b/.test(d)), `deny reasons ${JSON.stringify(r.body.result?.deny)}`);
     p.check(!JSON.stringify(r.body).includes('/etc/passwd'), 'the answer echoes the redirect target path');
     log.attack('registry redirects the manifest to file:///etc/passwd (API decision)', 'HTTP 200 deny with reason registry_refused; the local path is not echoed', p.list);
   });
@@ -192,8 +192,8 @@ describe('through the service', () => {
     const p = problems();
     p.check(r.status === 200, `HTTP ${r.status}`);
     const deny = r.body.result?.deny ?? [];
-    p.check(deny.some((d) => d.startsWith('invalid_manifest:')), `deny reasons ${JSON.stringify(deny)}`);
-    p.check(!deny.some((d) => d.startsWith('registry_unreachable')), 'reported as registry_unreachable');
+    p.check(deny.some((d) => /\binvalid_manifest\b/.test(d)), `deny reasons ${JSON.stringify(deny)}`);
+    p.check(!deny.some((d) => /\bregistry_unreachable\b/.test(d)), 'reported as registry_unreachable');
     log.attack('registry serves a manifest that breaks the OCI spec (digest-correct)', 'deny with reason invalid_manifest (not registry_unreachable)', p.list);
   });
 });
