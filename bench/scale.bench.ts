@@ -49,6 +49,8 @@ async function thousandModules(): Promise<Record<string, unknown>> {
     gc();
     const rssStart = rssMb();
     const { config } = await loadConfig(undefined);
+    // the service reads oci: layouts only under registries.layouts
+    config.registries.layouts = [join(dir, 'store')];
     const cache = createDecisionCache({ ttlMs: 3600_000, maxEntries: 10_000 });
     const wiring = await createPipelineWiring({ baseDir: ROOT })({ config, metrics: createMetrics({ defaultMetrics: false }), status: createStatusRegistry(), logger: createSilentLogger(), decisionCache: cache });
     gc();

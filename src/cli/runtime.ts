@@ -44,9 +44,10 @@ export async function createLocalDecider(configFile: string | undefined, logger:
   const metrics = createMetrics({ defaultMetrics: false });
   const status = createStatusRegistry();
   const decisionCache = createDecisionCache({ ttlMs: 0, maxEntries: 0 });
+  // the CLI reads any layout the user names (registries.layouts confines the service's callers)
   // one-shot decisions: evaluation on this thread (worker threads would only add their start-up)
   const local: WasmgateConfig = { ...config, decision: { ...config.decision, evaluation: { ...config.decision.evaluation, threads: 0 } } };
-  const wiring = await createPipelineWiring({ baseDir: configBaseDir(configFile), waitForVulnerabilityData: true, ...(options.collectorOptions ? { collectorOptions: options.collectorOptions } : {}) })({ config: local, metrics, status, logger, decisionCache });
+  const wiring = await createPipelineWiring({ baseDir: configBaseDir(configFile), waitForVulnerabilityData: true, confineLayouts: false, ...(options.collectorOptions ? { collectorOptions: options.collectorOptions } : {}) })({ config: local, metrics, status, logger, decisionCache });
   // a config with decision_logs (console, file, service) logs the CLI's decisions too
   const { service: _service, ...noUpload } = config.decision_logs;
   const logsConfig: DecisionLogsConfig = options.decisionLogs === false ? { ...noUpload, console: false, file: null } : config.decision_logs;

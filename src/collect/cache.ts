@@ -141,7 +141,8 @@ async function writeDisk(path: string, entry: Entry): Promise<void> {
  * are mutable and always go to the store.
  */
 export function withContentCache(store: ArtifactStore, cache: ContentCache): ArtifactStore {
-  const scope = (repository: string): string => `${store.id}\n${repository}`;
+  // a layout is one repository (however the reference spelled its directory): scoped by the store alone
+  const scope = (repository: string): string => (store.kind === 'oci-layout' ? store.id : `${store.id}\n${repository}`);
   const wrapped: ArtifactStore = {
     kind: store.kind,
     id: store.id,

@@ -9,6 +9,7 @@ import { ContentCache, withContentCache, type ContentCacheOptions } from './cach
 import { classifyLayer } from './classify.ts';
 import { listLegacyCandidates, listReferrerCandidates, orderCandidates, type Candidate, type Warning } from './discover.ts';
 import { OciLayoutStore } from './layout-store.ts';
+import { LayoutStores } from './layout-roots.ts';
 import type { ArtifactStore, FetchedManifest, FetchOptions } from './store.ts';
 import { selectManifest, toModuleTarget } from './target.ts';
 import type { CollectedEvidence, ModuleTarget, OciDescriptor, RawEvidence } from './types.ts';
@@ -49,6 +50,12 @@ export interface CollectorOptions {
   tagTtlMs?: number;
   /** the clock for tagTtlMs; default Date.now */
   now?: () => number;
+  /**
+   * Directories `oci:` layouts may be read from (absolute; `registries.layouts`): a layout is resolved with
+   * realpath (symlinks followed) and refused with LAYOUT_NOT_ALLOWED unless it lies under one of them.
+   * Undefined: any directory (the CLI, where the user names the path).
+   */
+  layoutRoots?: readonly string[];
   logger?: Logger;
 }
 
@@ -92,21 +99,23 @@ export function createCollector(options: CollectorOptions = {}): Collector {
     ? options.registry
     : new RegistryClient({ ...(options.registry ?? {}), ...(options.logger ? { logger: options.logger } : {}) });
   const registry = cache ? withContentCache(registryRaw, cache) : registryRaw;
-  const layouts = new Map<string, ArtifactStore>();
+  const layouts = new LayoutStores((dir) => {
+    const raw = new OciLayoutStore(dir);
+    return cache ? withContentCache(raw, cache) : raw;
+  }, options.layoutRoots);
 
   const fixed = options.store ? (cache ? withContentCache(options.store, cache) : options.store) : undefined;
 
   function storeFor(repository: string): ArtifactStore {
     if (fixed) return fixed;
     if (!repository.startsWith('oci:')) return registry;
-    const dir = repository.slice('oci:'.length);
-    let store = layouts.get(dir);
-    if (!store) {
-      const raw = new OciLayoutStore(dir);
-      store = cache ? withContentCache(raw, cache) : raw;
-      layouts.set(dir, store);
-    }
-    return store;
+    return layouts.forSpellingSync(repository.slice('oci:'.length));
+  }
+
+  async function resolveStore(parsed: ModuleReference): Promise<ArtifactStore> {
+    if (fixed) return fixed;
+    if (parsed.kind !== 'oci-layout') return registry;
+    return layouts.forSpelling(parsed.dir);
   }
 
   const tagTtlMs = options.tagTtlMs ?? 0;
@@ -173,7 +182,7 @@ export function createCollector(options: CollectorOptions = {}): Collector {
       const deadlineMs = callOpts.deadlineMs ?? limits.deadlineMs;
       const timeout = AbortSignal.timeout(deadlineMs);
       const signal = callOpts.signal ? AbortSignal.any([callOpts.signal, timeout]) : timeout;
-      const run = collectWith(storeFor(repositoryName(parsed)), parsed, {
+      const run = resolveStore(parsed).then((store) => collectWith(store, parsed, {
         signal,
         deadlineAt: Date.now() + deadlineMs,
         limits,
@@ -181,7 +190,7 @@ export function createCollector(options: CollectorOptions = {}): Collector {
         extraRepositories: options.signatureRepositories?.[repositoryName(parsed)] ?? [],
         legacyTags: options.legacyTags ?? true,
         log,
-      });
+      }));
       return raceSignal(run, signal, `collecting evidence for ${ref}`);
     },
     async fetchBlob(target, descriptor, opts = {}) {
@@ -218,7 +227,9 @@ interface RunOptions {
 }
 
 /** Fatal for the whole collection; anything else about one candidate becomes a warning. */
-const FATAL: ReadonlySet<string> = new Set<RegistryErrorCode>(['REGISTRY_UNREACHABLE', 'REGISTRY_UNAUTHORIZED', 'DIGEST_MISMATCH', 'DEADLINE_EXCEEDED', 'ABORTED', 'HOST_NOT_ALLOWED']);
+const FATAL: ReadonlySet<string> = new Set<RegistryErrorCode>([
+  'REGISTRY_UNREACHABLE', 'REGISTRY_UNAUTHORIZED', 'DIGEST_MISMATCH', 'DEADLINE_EXCEEDED', 'ABORTED', 'HOST_NOT_ALLOWED', 'REGISTRY_REDIRECT_REFUSED', 'REGISTRY_REALM_REFUSED',
+]);
 
 async function collectWith(store: ArtifactStore, ref: ModuleReference, run: RunOptions): Promise<CollectedEvidence> {
   const repository = repositoryName(ref);

@@ -1,10 +1,10 @@
-import { open, readFile, stat } from 'node:fs/promises';
-import { statSync, type BigIntStats } from 'node:fs';
+import { constants, statSync, type BigIntStats } from 'node:fs';
+import { lstat, open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isDigest } from '../resolve/grammar.ts';
 import { ANNOTATIONS, INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES } from '../registry/constants.ts';
-import { assertDigest, sha256Digest, verifyDigest } from '../registry/digest.ts';
-import { RegistryError } from '../registry/error.ts';
+import { assertDigest, sha256Digest } from '../registry/digest.ts';
+import { isRegistryError, RegistryError } from '../registry/error.ts';
 import { parseManifestDocument, type ImageIndex } from '../registry/manifest.ts';
 import type { ArtifactStore, FetchedManifest, FetchOptions, ReferrersList, StoreLimits } from './store.ts';
 import { DEFAULT_STORE_LIMITS } from './store.ts';
@@ -25,6 +25,9 @@ function cosignSaveEntry(index: ImageIndex, tag: string): OciDescriptor | undefi
   if (image?.digest !== `sha256:${m[1]}`) return undefined;
   return index.manifests.find((d) => d.annotations?.[COSIGN_KIND] === COSIGN_SAVE_KINDS[m[2] ?? '']);
 }
+
+/** Bound on the `oci-layout` marker file (it holds `{"imageLayoutVersion":"1.0.0"}`). */
+const OCI_LAYOUT_BYTES = 4096;
 
 /** How many manifests a referrers scan of a layout examines at most. */
 const MAX_SCAN = 10_000;
@@ -59,9 +62,11 @@ export class OciLayoutStore implements ArtifactStore {
     const layoutFile = join(this.dir, 'oci-layout');
     let layout: unknown;
     try {
-      layout = JSON.parse(await readFile(layoutFile, 'utf8'));
+      layout = JSON.parse(Buffer.from(await this.#readBounded(layoutFile, OCI_LAYOUT_BYTES, `${this.dir}/oci-layout`)).toString('utf8'));
     } catch (cause) {
-      throw new RegistryError('LAYOUT_INVALID', `${this.dir} is not an OCI image layout (no readable oci-layout file); create it with oras push --oci-layout or cosign save`, { cause, details: { dir: this.dir } });
+      if (isRegistryError(cause) && cause.code !== 'LAYOUT_INVALID') throw cause;
+      const why = isRegistryError(cause) ? `: ${cause.message}` : ' (no readable oci-layout file)';
+      throw new RegistryError('LAYOUT_INVALID', `${this.dir} is not an OCI image layout${why}; create it with oras push --oci-layout or cosign save`, { cause, details: { dir: this.dir } });
     }
     if (typeof layout !== 'object' || layout === null || (layout as { imageLayoutVersion?: unknown }).imageLayoutVersion !== '1.0.0') {
       throw new RegistryError('LAYOUT_INVALID', `${layoutFile} does not declare imageLayoutVersion 1.0.0`);
@@ -122,7 +127,7 @@ export class OciLayoutStore implements ArtifactStore {
     const what = `manifest ${digest} in ${this.dir}`;
     const limit = Math.min(opts.maxBytes ?? this.limits.manifestBytes, this.limits.manifestBytes);
     const bytes = await this.#readBlobFile(digest, limit, what, 'MANIFEST_UNKNOWN');
-    verifyDigest(bytes, digest, what);
+    verifyBlob(bytes, digest, what);
     const document = parseManifestDocument(bytes, undefined);
     return { digest: sha256Digest(bytes), mediaType: document.mediaType, size: bytes.byteLength, bytes, document };
   }
@@ -132,8 +137,9 @@ export class OciLayoutStore implements ArtifactStore {
     const limit = Math.min(opts.maxBytes ?? this.limits.blobBytes, this.limits.blobBytes);
     if (descriptor.size > limit) throw new RegistryError('SIZE_LIMIT_EXCEEDED', `${what} is ${descriptor.size} bytes; the limit is ${limit}`);
     const bytes = await this.#readBlobFile(descriptor.digest, descriptor.size, what, 'BLOB_UNKNOWN');
-    if (bytes.byteLength !== descriptor.size) throw new RegistryError('DIGEST_MISMATCH', `${what} is ${bytes.byteLength} bytes but its descriptor says ${descriptor.size}`);
-    verifyDigest(bytes, descriptor.digest, what);
+    // a file that is not this blob is not described: neither its size nor its hash is echoed
+    if (bytes.byteLength !== descriptor.size) throw new RegistryError('DIGEST_MISMATCH', `${what} does not match its descriptor (size ${descriptor.size}); the layout is corrupt — nothing from it is used`);
+    verifyBlob(bytes, descriptor.digest, what);
     return bytes;
   }
 
@@ -159,7 +165,7 @@ export class OciLayoutStore implements ArtifactStore {
 
   /** Every manifest reachable from index.json (through nested indexes), with its subject; cached until index.json changes. */
   async #scanManifests(opts: FetchOptions): Promise<Map<string, { descriptor: OciDescriptor; subject?: string; artifactType?: string; annotations?: Record<string, string> }>> {
-    const st = await stat(join(this.dir, 'index.json')).catch((cause: unknown) => {
+    const st = await lstat(join(this.dir, 'index.json')).catch((cause: unknown) => {
       throw new RegistryError('LAYOUT_INVALID', `${this.dir}/index.json is missing`, { cause });
     });
     if (this.#scan && this.#scan.mtimeMs === st.mtimeMs) return this.#scan.manifests;
@@ -194,6 +200,13 @@ export class OciLayoutStore implements ArtifactStore {
 
   async #readBlobFile(digest: string, limit: number, what: string, missing: 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN'): Promise<Uint8Array> {
     assertDigest(digest, what);
+    // O_NOFOLLOW guards the last component only: blobs/ and blobs/sha256/ must be real directories too
+    for (const d of [join(this.dir, 'blobs'), join(this.dir, 'blobs', 'sha256')]) {
+      const st = await lstat(d).catch(() => undefined);
+      if (st !== undefined && !st.isDirectory()) {
+        throw new RegistryError('LAYOUT_INVALID', `${what}: ${d} is not a directory (a symbolic link or another file); a layout's blobs must be plain files in plain directories`, { details: { dir: this.dir } });
+      }
+    }
     const path = join(this.dir, 'blobs', 'sha256', digest.slice('sha256:'.length));
     try {
       return await this.#readBounded(path, limit, what);
@@ -203,21 +216,45 @@ export class OciLayoutStore implements ArtifactStore {
     }
   }
 
+  /**
+   * Reads at most `limit` bytes of a regular file. No symbolic link is followed (O_NOFOLLOW), nothing blocks
+   * (O_NONBLOCK: a FIFO or device is refused, not waited on), and neither the size nor the content of a file that
+   * is refused is reported.
+   */
   async #readBounded(path: string, limit: number, what: string): Promise<Uint8Array> {
-    const fh = await open(path, 'r');
+    let fh;
+    try {
+      fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP' || code === 'EMLINK') {
+        throw new RegistryError('LAYOUT_INVALID', `${what} is a symbolic link; wasmgate reads only regular files inside a layout`, { cause, details: { dir: this.dir } });
+      }
+      throw cause;
+    }
     try {
       const st = await fh.stat();
-      if (st.size > limit) throw new RegistryError('SIZE_LIMIT_EXCEEDED', `${what} is ${st.size} bytes; the limit is ${limit}`, { details: { size: st.size, limit } });
-      const buf = Buffer.alloc(st.size);
+      if (!st.isFile()) throw new RegistryError('LAYOUT_INVALID', `${what} is not a regular file (a FIFO, device, socket or directory); wasmgate reads only regular files inside a layout`, { details: { dir: this.dir } });
+      if (st.size > limit) throw new RegistryError('SIZE_LIMIT_EXCEEDED', `${what} is larger than the ${limit}-byte limit`, { details: { limit } });
+      // bounded by the limit, not by what stat said: a file that grows while read is cut at limit + 1 and refused
+      const buf = Buffer.alloc(Math.min(st.size, limit) + 1);
       let off = 0;
-      while (off < st.size) {
-        const { bytesRead } = await fh.read(buf, off, st.size - off, off);
+      while (off < buf.byteLength) {
+        const { bytesRead } = await fh.read(buf, off, buf.byteLength - off, off);
         if (bytesRead === 0) break;
         off += bytesRead;
       }
+      if (off > limit) throw new RegistryError('SIZE_LIMIT_EXCEEDED', `${what} is larger than the ${limit}-byte limit`, { details: { limit } });
       return new Uint8Array(buf.buffer, buf.byteOffset, off);
     } finally {
       await fh.close();
     }
+  }
+}
+
+/** sha256 check of a layout file, without echoing what the file hashes to (it may be any file on the host). */
+function verifyBlob(bytes: Uint8Array, expected: string, what: string): void {
+  if (sha256Digest(bytes) !== expected) {
+    throw new RegistryError('DIGEST_MISMATCH', `${what}: the file's content is not ${expected}; the layout is corrupt — nothing from it is used`, { details: { expected } });
   }
 }

@@ -25,7 +25,7 @@ export function selectManifest(index: ImageIndex, what: string): OciDescriptor {
 
 export function toModuleTarget(ref: string, repository: string, manifest: FetchedManifest, index: FetchedManifest | undefined): ModuleTarget {
   const doc = manifest.document;
-  if (doc.kind !== 'manifest') throw new RegistryError('REGISTRY_PROTOCOL_ERROR', `${repository}@${manifest.digest} is not an image manifest`);
+  if (doc.kind !== 'manifest') throw new RegistryError('MANIFEST_INVALID', `${repository}@${manifest.digest} is not an image manifest`);
   const target: ModuleTarget = { ref, repository, digest: manifest.digest, mediaType: manifest.mediaType, layers: doc.layers };
   const artifactType = doc.artifactType ?? doc.config.mediaType;
   if (artifactType) target.artifactType = artifactType;

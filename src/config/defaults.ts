@@ -1,7 +1,7 @@
 /**
  * The embedded default configuration: what `wasmgate serve` runs without
  * `--config`. Loopback TCP on 127.0.0.1:8181, the embedded bundle, no remote
- * registries (OCI layouts only), the demo trust and the shipped RustSec
+ * registries (only the OCI layout demo/store), the demo trust and the shipped RustSec
  * database (relative paths resolve from the package root), decision logs off.
  */
 export const EMBEDDED_DEFAULT_CONFIG_YAML = `# wasmgate embedded default configuration
@@ -18,6 +18,8 @@ listeners:
   unix: null
 registries:
   allow: []
+  # API refs oci:<dir>… are read only from these directories (symlinks resolved and checked)
+  layouts: [demo/store]
 # The demo trust: keyless identities of the seed's pipeline, chained to the demo
 # trusted root that signed the modules in demo/store (made offline by scripts/make-demo.ts).
 # roles say what each signer may vouch for; the policy requires the role that fits.

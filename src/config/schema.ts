@@ -364,10 +364,28 @@ export const configSchema = {
           type: 'array',
           items: { type: 'string', minLength: 1 },
           default: [],
-          description: 'registry hosts (host or host:port, `*.example.com` wildcards) modules may come from; [] allows only oci: layouts',
+          description: 'registry hosts (host or host:port, `*.example.com` wildcards) modules may come from; [] allows none (oci: layouts are governed by registries.layouts)',
         },
         insecure: { type: 'array', items: str, default: [], description: 'hosts spoken to over plain HTTP (loopback test registries)' },
         tag_ttl_seconds: { type: 'integer', minimum: 0, default: 0, description: 'how long a registry tag\'s resolution (one HEAD) is reused before the registry is asked again; 0 = every decision by tag asks' },
+        layouts: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          default: [],
+          description: 'directories oci: layout references from the API may be read from (relative to the config file; symlinks are resolved and must stay inside); [] allows none. The CLI reads any layout you name',
+        },
+        token_realms: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          default: [],
+          description: "hosts (host, host:port, *.example.com) of token services wasmgate may send a registry's credentials to, besides the registry's own host",
+        },
+        redirect_hosts: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          default: [],
+          description: "hosts (host, host:port, *.example.com) registries may redirect blob and manifest downloads to, besides the registry's own origin (e.g. the registry's blob storage)",
+        },
         docker_config: { type: ['string', 'null'], default: null, description: 'path to a Docker config.json (default $DOCKER_CONFIG/config.json, then ~/.docker/config.json)' },
         signature_repositories: {
           type: 'object',
@@ -437,6 +455,16 @@ export const configSchema = {
           description: 'policy paths that wasmgate answers by assembling evidence itself, e.g. [wasm/sbom]',
         },
         deadline_ms: { type: 'integer', minimum: 1, maximum: 600000, default: 900, description: 'the per-decision time budget in milliseconds, e.g. 900' },
+        admission: {
+          type: 'object',
+          default: {},
+          description: 'bound on decisions computed at once (cache misses); beyond max_concurrent they queue, beyond max_queued they are denied at once with reason overloaded',
+          properties: {
+            max_concurrent: { ...posInt, default: 32, description: 'uncached decisions computed at once, e.g. 32' },
+            max_queued: { ...nonNegInt, default: 256, description: 'uncached decisions waiting for a slot, e.g. 256; 0 sheds everything beyond max_concurrent' },
+          },
+          additionalProperties: false,
+        },
         cache: {
           type: 'object',
           default: {},

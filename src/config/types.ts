@@ -78,6 +78,12 @@ export interface ServerConfig {
 export interface RegistriesConfig {
   allow: string[];
   insecure: string[];
+  /** directories API layout refs may be read from (resolved from the config file's folder) */
+  layouts: string[];
+  /** token-service hosts credentials may go to besides the registry's own host */
+  token_realms: string[];
+  /** hosts redirects may lead to besides the registry's origin (blob storage) */
+  redirect_hosts: string[];
   docker_config: string | null;
   /** seconds a registry tag's resolution is reused (0: resolve on every decision) */
   tag_ttl_seconds: number;
@@ -107,6 +113,8 @@ export interface DecisionConfig {
   /** normalised: no leading or trailing slash */
   paths: string[];
   deadline_ms: number;
+  /** uncached decisions computed at once, and waiting; beyond both a decision is shed (deny `overloaded`) */
+  admission: { max_concurrent: number; max_queued: number };
   cache: { ttl_seconds: number; max_entries: number; verification_entries: number };
   /** policy evaluation off the event loop: worker threads (null: cores − 1, 0: none) and the queue bound */
   evaluation: { threads: number | null; max_queue: number; nice: number };

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Decider, Decision, DecisionRequest } from './types.ts';
 import { stableStringify } from '../common/stable-json.ts';
+import { formatReference, pinnedSubject as subjectOf, tryParseReference } from '../resolve/reference.ts';
 
 /**
  * What a cached decision depends on. A change in any part is a different key,
@@ -146,19 +147,19 @@ export interface DecisionVersions {
   dbVersion: string;
 }
 
-const DIGEST_REF = /^(.+?)(?::[\w][\w.-]{0,127})?@(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
-
-/** `repo[:tag]@sha256:…` → `repo@sha256:…`; null for a ref not pinned by digest. */
+/**
+ * `repo[:tag]@sha256:…` → `repository@sha256:…` from the one reference parser (src/resolve); null for a ref
+ * not pinned by digest or not a reference at all.
+ */
 export function pinnedSubject(ref: string): string | null {
-  const m = DIGEST_REF.exec(ref);
-  if (!m) return null;
-  let repo = m[1]!;
-  // a `:tag` after the last slash is not part of the repository (oci:dir keeps its scheme colon)
-  const slash = repo.lastIndexOf('/');
-  const colon = repo.lastIndexOf(':');
-  const minColon = repo.startsWith('oci:') ? 3 : -1;
-  if (colon > slash && colon > minColon && /^[\w][\w.-]*$/.test(repo.slice(colon + 1))) repo = repo.slice(0, colon);
-  return `${repo}@${m[2]!}`;
+  const parsed = tryParseReference(ref);
+  return parsed === null ? null : subjectOf(parsed);
+}
+
+/** The cache identity of an unpinned ask: the canonical reference (or the raw text when it does not parse). */
+function unpinnedKey(ref: string): string {
+  const parsed = tryParseReference(ref);
+  return parsed === null ? `invalid:${ref}` : `tag:${formatReference(parsed)}`;
 }
 
 /**
@@ -177,7 +178,7 @@ export type RefResolver = (ref: string, signal?: AbortSignal) => Promise<string 
  */
 export function withDecisionCache(inner: Decider, cache: DecisionCache, versions: () => DecisionVersions | null, defaultPath = 'wasm/sbom', resolve?: RefResolver): Decider {
   const decideKeyed = (req: DecisionRequest, subject: string | null, v: DecisionVersions): Promise<Decision> => {
-    const key = decisionKey({ subject: subject ?? `tag:${req.ref}`, path: req.path ?? defaultPath, request: req.request, ...v });
+    const key = decisionKey({ subject: subject ?? unpinnedKey(req.ref), path: req.path ?? defaultPath, request: req.request, ...v });
     // the shared computation must not die with the first caller's signal
     return cache.getOrCompute(key, () => inner.decide(req), v.bundleRevision, { store: subject !== null });
   };

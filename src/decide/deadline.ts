@@ -3,6 +3,7 @@ import type { Logger } from '../common/logger.ts';
 import { CallerError } from './error.ts';
 import { classifyError, type DenyReason } from './reasons.ts';
 import type { Decider, Decision, DecisionRequest } from './types.ts';
+import { tryParseReference } from '../resolve/reference.ts';
 
 export interface DeadlineOptions {
   /** default budget when the request names none (config decision.deadline_ms) */
@@ -11,7 +12,6 @@ export interface DeadlineOptions {
 }
 
 const TIMEOUT = Symbol('timeout');
-const DIGEST_IN_REF = /@(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 
 /**
  * Fail closed with a deadline: a Decider decorator that answers a deny with a
@@ -57,11 +57,10 @@ function enforceFailClosed(d: Decision): Decision {
 
 export function failClosed(req: DecisionRequest, reason: DenyReason, message: string, started?: bigint): Decision {
   const deny = [`${reason}: ${message}`];
-  const m = DIGEST_IN_REF.exec(req.ref);
   return {
     allow: false,
     deny,
-    digest: m ? m[1]! : null,
+    digest: tryParseReference(req.ref)?.digest ?? null,
     decision_id: randomUUID(),
     revision: null,
     errors: [{ code: reason, message }],

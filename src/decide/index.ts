@@ -1,5 +1,7 @@
 export { createDecisionCache, decisionKey, configHash, pinnedSubject, withDecisionCache } from './cache.ts';
 export type { DecisionCache, DecisionCacheOptions, DecisionCacheStats, DecisionKeyParts, DecisionVersions, RefResolver } from './cache.ts';
+export { withAdmission } from './admission.ts';
+export type { AdmissionOptions, AdmissionStats, AdmittedDecider } from './admission.ts';
 export { withDeadline, failClosed } from './deadline.ts';
 export { withDecisionLog, verdictOf } from './logged.ts';
 export type { DecisionLogContext, DecisionLogTarget } from './logged.ts';

@@ -11,6 +11,11 @@ export type DenyReason =
   | 'no_trusted_policy'
   | 'vulnerability_db_unavailable'
   | 'invalid_evidence'
+  /** a manifest or index that is not valid JSON or breaks the OCI image spec */
+  | 'invalid_manifest'
+  /** the registry sent wasmgate somewhere it may not go (a redirect or token service off the allow-lists, a file: URL) */
+  | 'registry_refused'
+  /** more uncached decisions than decision.admission allows were running and waiting: shed at once */
   | 'overloaded'
   | 'internal_error';
 
@@ -57,6 +62,11 @@ const EXACT: Readonly<Record<string, DenyReason | CallerErrorKind>> = {
   DIGEST_INVALID: 'invalid_ref',
   HOST_NOT_ALLOWED: 'host_not_allowed',
   EVALUATION_OVERLOADED: 'overloaded',
+  LAYOUT_NOT_ALLOWED: 'host_not_allowed',
+  MANIFEST_INVALID: 'invalid_manifest',
+  REGISTRY_REDIRECT_REFUSED: 'registry_refused',
+  REGISTRY_REALM_REFUSED: 'registry_refused',
+  DECISION_OVERLOADED: 'overloaded',
   REGISTRY_NOT_ALLOWED: 'host_not_allowed',
 };
 

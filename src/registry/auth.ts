@@ -32,8 +32,8 @@ interface CachedToken {
 export interface AuthenticatorOptions {
   credentials: CredentialProvider;
   transport: Transport;
-  /** decides whether a token realm may be contacted (same rules as registries: https, or http on loopback/insecure) */
-  checkRealm: (url: URL) => void;
+  /** decides whether a token realm may be contacted for registry `host` (its own host or allow-listed; https, or http on loopback/insecure) */
+  checkRealm: (url: URL, host: string) => void;
 }
 
 const TOKEN_BYTES = 1 << 20;
@@ -41,7 +41,7 @@ const DEFAULT_TOKEN_TTL_S = 60;
 
 /**
  * Answers registry challenges. Basic: the host's credential on every request. Bearer: a token per
- * (realm, service, scope), cached until shortly before it expires; a 401 with a cached token drops it and
+ * (registry host, realm, service, scope), cached until shortly before it expires; a 401 with a cached token drops it and
  * re-challenges once. Credentials and tokens never appear in errors or logs.
  */
 export class Authenticator {
@@ -63,7 +63,7 @@ export class Authenticator {
       const cred = await this.#options.credentials.get(host);
       return cred?.kind === 'basic' ? basicHeader(cred) : undefined;
     }
-    const token = this.#tokens.get(tokenKey(challenge, scopeFor(repository)));
+    const token = this.#tokens.get(tokenKey(host, challenge, scopeFor(repository)));
     return token && token.expiresAt > Date.now() ? token.header : undefined;
   }
 
@@ -84,7 +84,7 @@ export class Authenticator {
       return header;
     }
     const scope = scopeFor(repository);
-    const key = tokenKey(challenge, scope);
+    const key = tokenKey(host, challenge, scope);
     const stale = this.#tokens.get(key);
     if (stale && stale.header === opts.staleHeader) this.#tokens.delete(key);
     else if (stale && stale.expiresAt > Date.now()) return stale.header;
@@ -107,7 +107,7 @@ export class Authenticator {
     } catch (cause) {
       throw new RegistryError('REGISTRY_UNAUTHORIZED', `registry ${host} sent a token realm that is not a URL`, { cause, details: { host } });
     }
-    this.#options.checkRealm(url);
+    this.#options.checkRealm(url, host);
     const service = challenge.params.service;
     const send = { signal: opts.signal, deadlineAt: opts.deadlineAt, maxBytes: TOKEN_BYTES, what: `token for ${repository} from ${url.host}` };
     let res;
@@ -161,6 +161,10 @@ function scopeFor(repository: string): string {
   return `repository:${repository}:pull`;
 }
 
-function tokenKey(challenge: Challenge, scope: string): string {
-  return `${challenge.params.realm ?? ''}\n${challenge.params.service ?? ''}\n${scope}`;
+/**
+ * A token answers one registry's challenge: the scope (`repository:<path>:pull`) names no host, so two registries
+ * behind one token service would otherwise get each other's tokens. The registry host is part of the key.
+ */
+function tokenKey(host: string, challenge: Challenge, scope: string): string {
+  return `${host.toLowerCase()}\n${challenge.params.realm ?? ''}\n${challenge.params.service ?? ''}\n${scope}`;
 }

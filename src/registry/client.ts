@@ -10,7 +10,7 @@ import { HEADERS, INDEX_ACCEPT, MANIFEST_ACCEPT } from './constants.ts';
 import { createDockerConfigCredentials, type CredentialProvider } from './credentials.ts';
 import { assertDigest, sha256Digest, verifyDigest } from './digest.ts';
 import { RegistryError } from './error.ts';
-import { assertHostAllowed, assertUrlAllowed, schemeFor, type HostPolicy } from './hosts.ts';
+import { assertHostAllowed, assertRealmAllowed, assertRedirectAllowed, schemeFor, type HostPolicy } from './hosts.ts';
 import { parseManifestDocument } from './manifest.ts';
 import { registryErrorText, Transport, type HttpResponse, type TransportOptions } from './transport.ts';
 
@@ -19,6 +19,10 @@ export interface RegistryClientOptions extends TransportOptions, HostPolicy {
   credentials?: CredentialProvider;
   /** size bounds; unspecified fields keep DEFAULT_STORE_LIMITS */
   limits?: Partial<StoreLimits>;
+  /** token-service hosts credentials may go to besides the registry's own host (`registries.token_realms`) */
+  tokenRealmHosts?: readonly string[];
+  /** hosts redirects may lead to besides the registry's origin (`registries.redirect_hosts`) */
+  redirectHosts?: readonly string[];
   logger?: Logger;
   /** called once per registry API request (auth rounds and redirects included), e.g. to feed a latency histogram */
   observe?: (sample: RegistryRequestSample) => void;
@@ -48,6 +52,7 @@ export class RegistryClient implements ArtifactStore {
   readonly id = 'registry';
   readonly limits: Readonly<StoreLimits>;
   readonly #policy: HostPolicy;
+  readonly #redirectHosts: readonly string[];
   readonly #transport: Transport;
   readonly #auth: Authenticator;
   readonly #log: Logger;
@@ -59,10 +64,12 @@ export class RegistryClient implements ArtifactStore {
     this.limits = Object.freeze({ ...DEFAULT_STORE_LIMITS, ...options.limits });
     this.#transport = new Transport(options);
     this.#log = options.logger ?? createSilentLogger();
+    this.#redirectHosts = options.redirectHosts ?? [];
+    const realmHosts = options.tokenRealmHosts ?? [];
     this.#auth = new Authenticator({
       credentials: options.credentials ?? createDockerConfigCredentials(),
       transport: this.#transport,
-      checkRealm: (url) => assertUrlAllowed(url, this.#policy, 'the token realm'),
+      checkRealm: (url, host) => assertRealmAllowed(url, registryApiHost(host), realmHosts, this.#policy),
     });
   }
 
@@ -228,8 +235,13 @@ export class RegistryClient implements ArtifactStore {
       if (res.status < 300 || res.status >= 400 || res.status === 304) return res;
       const location = res.headers[HEADERS.location];
       if (!location) return res;
-      const next = new URL(location, url);
-      assertUrlAllowed(next, this.#policy, `a redirect from ${url.host}`);
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch (cause) {
+        throw new RegistryError('REGISTRY_REDIRECT_REFUSED', `${send.what}: ${url.host} redirected to a Location that is not a URL; not followed`, { cause, details: { host: url.host } });
+      }
+      assertRedirectAllowed(next, start, this.#redirectHosts, this.#policy);
       url = next;
     }
     throw new RegistryError('REGISTRY_PROTOCOL_ERROR', `${send.what}: more than ${MAX_REDIRECTS} redirects`);

@@ -25,8 +25,16 @@ export type RegistryErrorCode =
   | 'HOST_NOT_ALLOWED'
   /** a response that breaks the distribution spec: bad JSON, unknown media type, wrong shape */
   | 'REGISTRY_PROTOCOL_ERROR'
-  /** an OCI layout directory that is missing or malformed */
-  | 'LAYOUT_INVALID';
+  /** an OCI layout directory that is missing or malformed, or holds a link, FIFO or device where a file belongs */
+  | 'LAYOUT_INVALID'
+  /** an OCI layout directory outside the configured roots (`registries.layouts`) */
+  | 'LAYOUT_NOT_ALLOWED'
+  /** a manifest or index that is not valid JSON or breaks the OCI image spec */
+  | 'MANIFEST_INVALID'
+  /** a redirect wasmgate refuses to follow (another origin not in registries.redirect_hosts, another scheme) */
+  | 'REGISTRY_REDIRECT_REFUSED'
+  /** a token realm wasmgate refuses to ask (not the registry's host nor in registries.token_realms) */
+  | 'REGISTRY_REALM_REFUSED';
 
 export class RegistryError extends WasmgateError<RegistryErrorCode> {
   constructor(code: RegistryErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {

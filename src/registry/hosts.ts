@@ -62,3 +62,42 @@ export function assertUrlAllowed(url: URL, policy: HostPolicy, what: string): vo
     details: { host: url.host },
   });
 }
+
+/**
+ * A token realm wasmgate may ask (and send the registry's credentials to): on the registry's own host (any
+ * port), or on a host listed in `realmHosts` (`registries.token_realms`); https, or http to loopback/insecure
+ * hosts. Anything else is refused with REGISTRY_REALM_REFUSED (a deny, not the caller's mistake).
+ */
+export function assertRealmAllowed(url: URL, registryHost: string, realmHosts: readonly string[], policy: HostPolicy): void {
+  const schemeOk = url.protocol === 'https:' || (url.protocol === 'http:' && (isLoopbackHost(url.host) || matchesHost(url.host, policy.insecureHosts ?? [])));
+  const hostOk = hostOnly(url.host) === hostOnly(registryHost) || matchesHost(url.host, realmHosts);
+  if (schemeOk && hostOk) return;
+  throw new RegistryError(
+    'REGISTRY_REALM_REFUSED',
+    `registry ${registryHost} names the token service ${describeUrl(url)}, ${hostOk ? 'which is neither https nor a loopback/insecure-marked host' : "which is not on the registry's host nor in registries.token_realms"}; no credentials were sent (add the host to registries.token_realms if it is the registry's own token service)`,
+    { details: { host: registryHost, realm: url.host } },
+  );
+}
+
+/**
+ * A redirect wasmgate may follow: to the registry's own origin (scheme, host and port), or to a host listed in
+ * `redirectHosts` (`registries.redirect_hosts`, e.g. the registry's blob storage) over https (http only to
+ * loopback/insecure hosts). Any other target or scheme (`file:`, `ftp:`, …) is refused with
+ * REGISTRY_REDIRECT_REFUSED (a deny, not the caller's mistake).
+ */
+export function assertRedirectAllowed(next: URL, origin: URL, redirectHosts: readonly string[], policy: HostPolicy): void {
+  if (next.origin === origin.origin && (next.protocol === 'https:' || next.protocol === 'http:')) return;
+  const schemeOk = next.protocol === 'https:' || (next.protocol === 'http:' && (isLoopbackHost(next.host) || matchesHost(next.host, policy.insecureHosts ?? [])));
+  const hostOk = (next.protocol === 'https:' || next.protocol === 'http:') && matchesHost(next.host, redirectHosts);
+  if (schemeOk && hostOk) return;
+  throw new RegistryError(
+    'REGISTRY_REDIRECT_REFUSED',
+    `registry ${origin.host} redirected to ${describeUrl(next)}, which is ${hostOk ? 'neither https nor a loopback/insecure-marked host' : "not the registry's origin nor in registries.redirect_hosts"}; not followed (add the host to registries.redirect_hosts if it is the registry's blob storage)`,
+    { details: { host: origin.host, target: next.host } },
+  );
+}
+
+/** `scheme://host` of a URL, without path, query or credentials (they may carry secrets or local paths). */
+function describeUrl(url: URL): string {
+  return url.host === '' ? `a ${url.protocol} URL` : `${url.protocol}//${url.host}`;
+}

@@ -43,7 +43,7 @@ function toAnnotations(v: unknown, where: string): Record<string, string> | unde
 }
 
 function bad(message: string): RegistryError {
-  return new RegistryError('REGISTRY_PROTOCOL_ERROR', `malformed OCI document: ${message}`);
+  return new RegistryError('MANIFEST_INVALID', `malformed OCI document: ${message}`);
 }
 
 /** Checks one descriptor's shape: media type, sha256 digest, non-negative safe size. */
@@ -81,7 +81,7 @@ export function parseManifestDocument(bytes: Uint8Array, contentType: string | u
   try {
     json = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch (cause) {
-    throw new RegistryError('REGISTRY_PROTOCOL_ERROR', 'manifest is not valid JSON', { cause });
+    throw new RegistryError('MANIFEST_INVALID', 'malformed OCI document: the manifest is not valid JSON', { cause });
   }
   if (!isRecord(json)) throw bad('top level is not an object');
   if (json.schemaVersion !== 2) throw bad(`schemaVersion is ${JSON.stringify(json.schemaVersion)}, expected 2`);

@@ -1,5 +1,5 @@
 export {
-  parseReference, formatReference, repositoryName, registryApiHost, digestTag,
+  parseReference, tryParseReference, formatReference, pinnedSubject, repositoryName, registryApiHost, digestTag,
   DOCKER_HUB, DOCKER_HUB_API_HOST, DEFAULT_TAG,
 } from './reference.ts';
 export type { ModuleReference, RegistryReference, LayoutReference } from './reference.ts';

@@ -54,45 +54,49 @@ export function parseReference(text: string): ModuleReference {
 
 function parseLayoutReference(text: string): LayoutReference {
   const rest = text.slice('oci:'.length);
+  // `oci:<dir>[:<tag>][@sha256:…]`: the digest follows the last '@'; skopeo splits the rest at the first ':' — a
+  // layout path cannot contain one. With both, the digest wins (as for registry references).
   const at = rest.lastIndexOf('@');
-  if (at >= 0) {
-    const dir = rest.slice(0, at);
-    const digest = rest.slice(at + 1);
-    checkLayoutDir(text, dir);
-    checkDigest(text, digest);
-    return { kind: 'oci-layout', original: text, dir, digest };
-  }
-  // skopeo splits at the first ':' — a layout path cannot contain one
-  const colon = rest.indexOf(':');
-  if (colon < 0) {
-    checkLayoutDir(text, rest);
-    return { kind: 'oci-layout', original: text, dir: rest };
-  }
-  const dir = rest.slice(0, colon);
-  const tag = rest.slice(colon + 1);
+  const head = at >= 0 ? rest.slice(0, at) : rest;
+  const digest = at >= 0 ? rest.slice(at + 1) : undefined;
+  const colon = head.indexOf(':');
+  const dir = colon >= 0 ? head.slice(0, colon) : head;
+  const tag = colon >= 0 ? head.slice(colon + 1) : undefined;
   checkLayoutDir(text, dir);
-  if (!TAG_RE.test(tag)) {
+  if (tag !== undefined && !TAG_RE.test(tag)) {
     throw new InvalidReferenceError(`invalid tag ${JSON.stringify(tag)} in ${JSON.stringify(text)}: a tag is 1-128 of [A-Za-z0-9_.-] and does not start with . or -`);
   }
-  return { kind: 'oci-layout', original: text, dir, tag };
+  if (digest !== undefined) checkDigest(text, digest);
+  const ref: LayoutReference = { kind: 'oci-layout', original: text, dir };
+  if (tag !== undefined) ref.tag = tag;
+  if (digest !== undefined) ref.digest = digest;
+  return ref;
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex
+const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f]/;
 
 function checkLayoutDir(text: string, dir: string): void {
   if (dir.length === 0) {
     throw new InvalidReferenceError(`${JSON.stringify(text)} names no directory: use oci:<dir>:<tag> or oci:<dir>@sha256:<hex>`);
   }
-  if (dir.includes('\0')) throw new InvalidReferenceError(`${JSON.stringify(text)}: the directory contains a NUL byte`);
+  if (CONTROL_CHARS.test(dir)) throw new InvalidReferenceError(`${JSON.stringify(text)}: the directory contains a NUL byte or another control character`);
 }
 
 function checkDigest(text: string, digest: string): void {
   if (!DIGEST_RE.test(digest)) {
     throw new InvalidReferenceError(
-      `invalid digest ${JSON.stringify(digest)} in ${JSON.stringify(text)}: expected sha256: followed by 64 lowercase hex digits`,
+      `malformed digest ${JSON.stringify(digest)} in ${JSON.stringify(text)}: expected sha256: followed by 64 lowercase hex digits`,
     );
   }
 }
 
 function parseRegistryReference(text: string): RegistryReference {
+  if (WHITESPACE_OR_CONTROL.test(text)) {
+    throw new InvalidReferenceError(`${JSON.stringify(text)} is not a valid reference: it contains whitespace or control characters`);
+  }
   let rest = text;
   let digest: string | undefined;
   const at = rest.indexOf('@');
@@ -150,8 +154,26 @@ export function repositoryName(ref: ModuleReference): string {
 /** Canonical text of a reference (round-trips through parseReference). */
 export function formatReference(ref: ModuleReference): string {
   const base = repositoryName(ref);
-  if (ref.digest !== undefined) return ref.kind === 'registry' && ref.tag !== undefined ? `${base}:${ref.tag}@${ref.digest}` : `${base}@${ref.digest}`;
+  if (ref.digest !== undefined) return ref.tag !== undefined ? `${base}:${ref.tag}@${ref.digest}` : `${base}@${ref.digest}`;
   return ref.tag !== undefined ? `${base}:${ref.tag}` : base;
+}
+
+/**
+ * What a digest-pinned reference names, whatever its spelling: `repository@sha256:…` (`registry/repo` with Docker
+ * Hub's defaults applied, or `oci:<dir>` exactly as the directory was written). A tag next to a digest is not part
+ * of it (the digest wins). Null when the reference is not pinned by digest. Decision cache keys are built from it.
+ */
+export function pinnedSubject(ref: ModuleReference): string | null {
+  return ref.digest === undefined ? null : `${repositoryName(ref)}@${ref.digest}`;
+}
+
+/** parseReference, or null for text that is not a reference (for callers that must not throw). */
+export function tryParseReference(text: string): ModuleReference | null {
+  try {
+    return parseReference(text);
+  } catch {
+    return null;
+  }
 }
 
 /** The host that serves a registry's API (Docker Hub's API lives on registry-1.docker.io). */

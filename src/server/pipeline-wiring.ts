@@ -33,6 +33,8 @@ export interface PipelineWiringOptions {
    * one-shot command (`wasmgate check`) needs. A server starts at once and denies until the data is there.
    */
   waitForVulnerabilityData?: boolean;
+  /** read `oci:` layouts only under `registries.layouts` (default true: the service; the CLI passes false) */
+  confineLayouts?: boolean;
 }
 
 /**
@@ -142,7 +144,7 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
         logger.warn({ entries: trust.unscoped }, `${trust.unscoped.join(', ')}: no roles:, so each may sign SBOMs, provenance and signatures; add roles: [sbom, provenance, signature] (the ones each signer may vouch for) to narrow them`);
       }
       const vulns = reuseDb !== undefined ? reuseDb : await openDb(c);
-      const collector = createCollector(options.collectorOptions ?? collectorOptionsFromConfig(c, options.baseDir, logger, metrics));
+      const collector = createCollector(options.collectorOptions ?? collectorOptionsFromConfig(c, options.baseDir, logger, metrics, { confineLayouts: options.confineLayouts ?? true }));
       const decider = createPipelineDecider({
         collector,
         ...(verification ? { verify: (collected, t, opts) => verification.verify(collected, t, opts) } : {}),

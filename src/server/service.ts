@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import type { Logger } from '../common/logger.ts';
 import type { WasmgateConfig } from '../config/types.ts';
 import { configHash, createDecisionCache, withDecisionCache, type DecisionCache } from '../decide/cache.ts';
+import { withAdmission } from '../decide/admission.ts';
 import { withDeadline } from '../decide/deadline.ts';
 import { withDecisionLog } from '../decide/logged.ts';
 import { createBundleLogPolicy } from '../logs/bundle-policy.ts';
@@ -110,8 +111,15 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   bundleProvider = wiring.bundles;
   wiring.onInvalidate?.(() => cache.invalidateAll());
   metrics.onCollect(() => metrics.cacheEntries.labels('decision').set(cache.stats().size));
+  // cache misses take a slot of decision.admission; beyond its queue they are shed at once (deny: overloaded)
+  const admitted = withAdmission(wiring.decider, {
+    maxConcurrent: config.decision.admission.max_concurrent,
+    maxQueued: config.decision.admission.max_queued,
+    deadlineMs: config.decision.deadline_ms,
+    onShed: (why) => metrics.decisionsShed.labels(why).inc(),
+  });
   // every decision, whatever the transport, is logged once: the logging decorator is outside cache and deadline
-  const chain = (c: WasmgateConfig): Decider => withDecisionLog(withDeadline(withDecisionCache(wiring.decider, cache, () => wiring.versions(), c.decision.paths[0] === undefined ? undefined : canonicalConfiguredPath(c.decision.paths[0]), wiring.resolveRef?.bind(wiring)), {
+  const chain = (c: WasmgateConfig): Decider => withDecisionLog(withDeadline(withDecisionCache(admitted, cache, () => wiring.versions(), c.decision.paths[0] === undefined ? undefined : canonicalConfiguredPath(c.decision.paths[0]), wiring.resolveRef?.bind(wiring)), {
     deadlineMs: c.decision.deadline_ms,
     logger,
   }), decisionLog, () => wiring.bundles.active()?.name, c.decision.paths[0]);
@@ -136,7 +144,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   if (ui) routes.push({ path: '/ui', handler: ui.router });
   const deps: ServerDeps = {
     config, decider, bundles: wiring.bundles, status, metrics, decisionLog, logger, labels, version, routes,
-    cacheStats: () => ({ decision: cache.stats(), ...(wiring.cacheStats?.() ?? {}) }),
+    cacheStats: () => ({ decision: cache.stats(), admission: admitted.stats(), ...(wiring.cacheStats?.() ?? {}) }),
     ...(wiring.dataStatus ? { dataStatus: () => wiring.dataStatus!() } : {}),
   };
   const app = createApp(deps);

@@ -14,6 +14,8 @@ export interface Metrics {
   readonly httpRequestDuration: Histogram<'code' | 'handler' | 'method'>;
   /** outcome: allow | deny | error */
   readonly decisions: Counter<'outcome'>;
+  /** decisions shed by decision.admission; reason: queue_full (refused at once) | expired (waited past the deadline) */
+  readonly decisionsShed: Counter<'reason'>;
   /** cache: decision | evidence */
   readonly cacheHits: Counter<'cache'>;
   readonly cacheMisses: Counter<'cache'>;
@@ -66,6 +68,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       registers: r,
     }),
     decisions: new Counter({ name: 'wasmgate_decisions_total', help: 'Decisions answered, by outcome (allow, deny, error).', labelNames: ['outcome'], registers: r }),
+    decisionsShed: new Counter({ name: 'wasmgate_decisions_shed_total', help: 'Uncached decisions not computed because decision.admission was full, by reason (queue_full, expired).', labelNames: ['reason'], registers: r }),
     cacheHits: new Counter({ name: 'wasmgate_cache_hits_total', help: 'Cache hits by cache.', labelNames: ['cache'], registers: r }),
     cacheMisses: new Counter({ name: 'wasmgate_cache_misses_total', help: 'Cache misses by cache.', labelNames: ['cache'], registers: r }),
     evaluationPool: new Counter({ name: 'wasmgate_evaluation_pool_events_total', help: 'Policy evaluation pool events: queue_full (denied over the queue bound), worker_crashed.', labelNames: ['event'], registers: r }),

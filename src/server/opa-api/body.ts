@@ -12,8 +12,8 @@ export interface BodyLimits {
   maxDepth: number;
 }
 
-const tooLarge = (limit: number, what = 'request body'): ApiError =>
-  new ApiError(413, 'invalid_parameter', `${what} too large: the limit is ${limit} bytes (server.decoding.max_length); send a smaller input`, { headers: { connection: 'close' } });
+const tooLarge = (limit: number, what = 'request body', key = 'server.decoding.max_length'): ApiError =>
+  new ApiError(413, 'invalid_parameter', `${what} too large: the limit is ${limit} bytes (${key}); send a smaller input`, { headers: { connection: 'close' } });
 
 /** Reads the request body, bounded before reading and while reading; gunzips `Content-Encoding: gzip`. */
 export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
@@ -54,7 +54,7 @@ export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buff
       gunzip(raw, { maxOutputLength: limits.gzipMaxLength }, (err, out) => {
         if (err) {
           const code = (err as NodeJS.ErrnoException).code;
-          reject(code === 'ERR_BUFFER_TOO_LARGE' ? tooLarge(limits.gzipMaxLength, 'gzip payload') : new ApiError(400, 'invalid_parameter', `could not decompress the gzip body: ${err.message}`));
+          reject(code === 'ERR_BUFFER_TOO_LARGE' ? tooLarge(limits.gzipMaxLength, 'gzip payload', 'server.decoding.gzip.max_length') : new ApiError(400, 'invalid_parameter', `could not decompress the gzip body: ${err.message}`));
         } else {
           resolve(out);
         }

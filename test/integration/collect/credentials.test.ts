@@ -229,7 +229,8 @@ describe.skipIf(missingOutsideCi('oras', 'cosign', 'wasmgate-testregistry'))('cr
       return { kind: 'status', status: 307, headers: { location: `${cdn.url}/cdn${req.path}` }, body: '' };
     });
     const c = await collectEvidence(`${proxy.host}/team/app@${mod.digest}`, {
-      registry: { credentials: createStaticCredentials({ [proxy.host]: { username: 'bob', password: PASSWORD } }) },
+      // the token service (the front) and the blob storage (the CDN) sit on other origins: both allow-listed
+      registry: { credentials: createStaticCredentials({ [proxy.host]: { username: 'bob', password: PASSWORD } }), redirectHosts: [cdn.host] },
       cache: false,
     });
     expect(c.evidence).toHaveLength(3);

@@ -89,8 +89,11 @@ describe.skipIf(missingOutsideCi('oras', 'cosign', 'wasmgate-testregistry'))('co
   it('follows a blob redirect to another origin (as registries do to a CDN)', async () => {
     const layer = baseline.evidence[2]?.layer.digest ?? '';
     proxy.setFault((req) => (req.path.includes(`/blobs/${layer}`) ? { kind: 'status', status: 307, headers: { location: `${upstream.url}${req.path}` }, body: '' } : undefined));
-    expect((await collect()).evidence).toHaveLength(3);
-    expect(count(`/blobs/${layer}`)).toBe(1);
+    // blob storage on another origin is followed only when allow-listed (registries.redirect_hosts)
+    expect(await rejectionCode(collect())).toBe('REGISTRY_REDIRECT_REFUSED');
+    const c = await collectEvidence(refA(), { registry: { ...CLIENT, redirectHosts: [upstream.host] }, deadlineMs: DEADLINE_MS, cache: false });
+    expect(c.evidence).toHaveLength(3);
+    expect(count(`/blobs/${layer}`)).toBe(2);
   });
 
   it('throws DIGEST_MISMATCH for an evidence blob whose bytes do not match its digest', async () => {

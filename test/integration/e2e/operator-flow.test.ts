@@ -28,7 +28,7 @@ describe.skipIf(missingOutsideCi('opa'))('operator flow: change trust and policy
   /** A config for the demo store: the given keyless trust, a bundle (none: the shipped one). */
   const config = async (name: string, keyless: unknown[], bundlePath?: string): Promise<string> => {
     const doc = {
-      registries: { allow: [] },
+      registries: { allow: [], layouts: [join(REPO, 'demo', 'store')] },
       trust: { keyless, trusted_roots: [join(REPO, 'demo', 'trusted_root.json')] },
       vulnerability_db: { path: join(REPO, 'demo', 'osv', 'rustsec-osv-all.zip'), max_age: null }, // the demo's frozen export
       persistence_directory: join(dir, `persist-${name}`),

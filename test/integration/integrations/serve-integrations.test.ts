@@ -58,7 +58,7 @@ describe.skipIf(missingOutsideCi('nats-server', 'opa'))('wasmgate serve with int
     const config = join(dir, 'config.yaml');
     await writeFile(config, `
 listeners: {tcp: "127.0.0.1:${port}", unix: {path: ${JSON.stringify(socket)}}}
-registries: {allow: []}
+registries: {allow: [], layouts: [${JSON.stringify(join(REPO, 'demo/store'))}]}
 bundles:
   policy: {resource: ${JSON.stringify(bundlePath)}}
 trust:

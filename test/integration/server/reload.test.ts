@@ -25,6 +25,7 @@ listeners:
   unix: null
 registries:
   allow: []
+  layouts: [${join(ROOT, 'demo', 'store')}]
 trust:
   keyless:
 ${o.identities}  trusted_roots: [${join(ROOT, 'demo', 'trusted_root.json')}]

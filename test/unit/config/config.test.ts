@@ -20,8 +20,8 @@ describe('loadConfig', () => {
       const { config, source } = await loadConfig();
       expect(source).toBe('embedded default');
       expect(config.listeners).toEqual({ tcp: '127.0.0.1:8181', unix: null });
-      expect(config.decision).toEqual({ paths: ['wasm/sbom'], deadline_ms: 900, cache: { ttl_seconds: 300, max_entries: 10000, verification_entries: 4096 }, evaluation: { threads: null, max_queue: 256, nice: 0 } });
-      expect(config.registries.tag_ttl_seconds).toBe(0);
+      expect(config.decision).toEqual({ paths: ['wasm/sbom'], deadline_ms: 900, admission: { max_concurrent: 32, max_queued: 256 }, cache: { ttl_seconds: 300, max_entries: 10000, verification_entries: 4096 }, evaluation: { threads: null, max_queue: 256, nice: 0 } });
+      expect(config.registries).toMatchObject({ allow: [], layouts: ['demo/store'], token_realms: [], redirect_hosts: [], tag_ttl_seconds: 0 });
       expect(config.decision_logs.erase).toEqual([]); // inputs are logged whole (replayable), predicates capped
       expect(config.decision_logs.max_predicate_bytes).toBe(32768);
       expect(config.server.decoding.max_length).toBe(1048576);

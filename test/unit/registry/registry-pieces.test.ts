@@ -50,10 +50,10 @@ describe('parseManifestDocument', () => {
     const doc = parseManifestDocument(enc({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [layer] }), undefined);
     expect(doc.kind).toBe('index');
   });
-  it('throws REGISTRY_PROTOCOL_ERROR for bad digests, bad JSON and disagreeing media types', () => {
-    expect(codeOf(() => parseManifestDocument(enc({ schemaVersion: 2, config, layers: [{ ...layer, digest: 'sha256:xyz' }] }), undefined))).toBe('REGISTRY_PROTOCOL_ERROR');
-    expect(codeOf(() => parseManifestDocument(new TextEncoder().encode('{'), undefined))).toBe('REGISTRY_PROTOCOL_ERROR');
-    expect(codeOf(() => parseManifestDocument(enc({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config, layers: [] }), 'application/vnd.oci.image.index.v1+json'))).toBe('REGISTRY_PROTOCOL_ERROR');
+  it('throws MANIFEST_INVALID for bad digests, bad JSON and disagreeing media types', () => {
+    expect(codeOf(() => parseManifestDocument(enc({ schemaVersion: 2, config, layers: [{ ...layer, digest: 'sha256:xyz' }] }), undefined))).toBe('MANIFEST_INVALID');
+    expect(codeOf(() => parseManifestDocument(new TextEncoder().encode('{'), undefined))).toBe('MANIFEST_INVALID');
+    expect(codeOf(() => parseManifestDocument(enc({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config, layers: [] }), 'application/vnd.oci.image.index.v1+json'))).toBe('MANIFEST_INVALID');
   });
   it('throws SIZE_LIMIT_EXCEEDED for more than 1000 layers', () => {
     expect(codeOf(() => parseManifestDocument(enc({ schemaVersion: 2, config, layers: Array.from({ length: 1001 }, () => layer) }), undefined))).toBe('SIZE_LIMIT_EXCEEDED');
