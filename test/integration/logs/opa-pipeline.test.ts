@@ -99,7 +99,7 @@ describe('decision logs through a pipeline built for OPA', () => {
     const config = {
       labels: { app: 'pipeline' },
       listeners: { tcp: `127.0.0.1:${wgPort}`, unix: null },
-      registries: { allow: [] },
+      registries: { allow: [], layouts: [join(ROOT, 'demo/store')] },
       decision: { deadline_ms: 60000 },
       trust: {
         keyless: [
