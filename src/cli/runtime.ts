@@ -5,7 +5,7 @@ import type { WasmgateConfig } from '../config/types.ts';
 import { createDecisionCache } from '../decide/cache.ts';
 import { withDeadline } from '../decide/deadline.ts';
 import type { Decider } from '../decide/types.ts';
-import { createPipelineWiring } from '../server/pipeline-wiring.ts';
+import { createPipelineWiring } from '../wiring/pipeline-wiring.ts';
 import { createMetrics } from '../status/metrics.ts';
 import { createStatusRegistry } from '../status/registry.ts';
 import { configBaseDir } from './config-base.ts';

@@ -1,5 +1,5 @@
-import type { ArtifactStore, FetchOptions } from './store.ts';
-import type { ModuleTarget, OciDescriptor } from './types.ts';
+import type { ArtifactStore, FetchOptions } from '../oci/store.ts';
+import type { ModuleTarget, OciDescriptor } from '../oci/types.ts';
 
 /**
  * Fetches one blob of a module (typically `target.wasmLayer`) by digest from the store the module came from:

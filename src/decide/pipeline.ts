@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { assembleInput } from '../assemble/assemble.ts';
-import type { ErrorEntry, Evidence, VulnerabilityMatch, VulnerabilityScan, WasmFactsV1 } from '../assemble/input-v1.ts';
+import type { ErrorEntry, Evidence, VulnerabilityMatch, VulnerabilityScan, WasmFactsV1 } from '../contract/input-v1.ts';
 import type { Collector } from '../collect/collect.ts';
-import type { CollectedEvidence } from '../collect/types.ts';
+import type { CollectedEvidence } from '../oci/types.ts';
 import { messageOf, WasmgateError } from '../common/error.ts';
 import { createSilentLogger, type Logger } from '../common/logger.ts';
 import { componentsFromSbom, type Component } from '../analyse/sbom/index.ts';

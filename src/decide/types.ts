@@ -1,4 +1,4 @@
-import type { ErrorEntry, InputV1, RequestV1 } from '../assemble/input-v1.ts';
+import type { ErrorEntry, InputV1, RequestV1 } from '../contract/input-v1.ts';
 
 /** "May I load this module?" — what every front end (HTTP API, CLI, NATS, Gatekeeper) asks. */
 export interface DecisionRequest {

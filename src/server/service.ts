@@ -16,7 +16,8 @@ import { RELOADABLE, type ReloadableSection, type Wire } from './wiring.ts';
 import type { WasmcloudIntegrationConfig } from '../config/types.ts';
 import { createGatekeeperRouter } from '../integrations/gatekeeper/index.ts';
 import { startWasmcloudPolicyService, type WasmcloudPolicyOptions } from '../integrations/wasmcloud/index.ts';
-import { createUi, DecisionRing, uiEnabled, withRecording, type Ui } from '../ui/index.ts';
+import { createUi, DecisionRing, withRecording, type Ui } from '../ui/index.ts';
+import { uiEnabled } from './ui-enabled.ts';
 
 /** integrations.wasmcloud (snake_case) → the adapter's options; unset keys keep the adapter's defaults. */
 function toWasmcloudInput(c: WasmcloudIntegrationConfig): Partial<WasmcloudPolicyOptions> & { natsUrl: string } {

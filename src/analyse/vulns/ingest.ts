@@ -1,4 +1,4 @@
-import type { Severity, VulnerabilityMatch, VulnerabilityScan } from '../../assemble/input-v1.ts';
+import type { Severity, VulnerabilityMatch, VulnerabilityScan } from '../../contract/input-v1.ts';
 import { VulnError } from './error.ts';
 import { normalizeSeverityWord } from './severity.ts';
 

@@ -1,4 +1,4 @@
-import type { WasmFactsV1 } from '../../assemble/input-v1.ts';
+import type { WasmFactsV1 } from '../../contract/input-v1.ts';
 
 /** A human-readable report of a module's facts (what `wasmgate inspect` prints without --json). */
 export function formatWasmFacts(facts: WasmFactsV1, size?: number): string {

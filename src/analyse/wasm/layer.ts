@@ -1,6 +1,6 @@
-import type { WasmFactsV1 } from '../../assemble/input-v1.ts';
-import type { ArtifactStore, FetchOptions } from '../../collect/store.ts';
-import type { ModuleTarget } from '../../collect/types.ts';
+import type { WasmFactsV1 } from '../../contract/input-v1.ts';
+import type { ArtifactStore, FetchOptions } from '../../oci/store.ts';
+import type { ModuleTarget } from '../../oci/types.ts';
 import { checkSize, inspectWasm, type InspectOptions } from './inspect.ts';
 import { DEFAULT_MAX_WASM_BYTES } from './limits.ts';
 

@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { WasmgateError } from '../../common/error.ts';
-import type { WasmFactsV1 } from '../../assemble/input-v1.ts';
+import type { WasmFactsV1 } from '../../contract/input-v1.ts';
 import { DEFAULT_MAX_WASM_BYTES, checkSize, formatWasmFacts, inspectWasm, inspectWasmLayer } from '../../analyse/wasm/index.ts';
 import { createCollector } from '../../collect/index.ts';
 

@@ -4,7 +4,7 @@ import type { Logger } from '../../common/logger.ts';
 import { WasmgateError } from '../../common/error.ts';
 import { loadConfig, type ConfigOverrides } from '../../config/load.ts';
 import { startService, type RunningService } from '../../server/service.ts';
-import { createPipelineWiring } from '../../server/pipeline-wiring.ts';
+import { createPipelineWiring } from '../../wiring/pipeline-wiring.ts';
 import type { Wire } from '../../server/wiring.ts';
 import { configBaseDir } from '../config-base.ts';
 

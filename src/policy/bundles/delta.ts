@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { messageOf } from '../../common/error.ts';
 import type { BundleManifest } from '../engine/types.ts';
 import { bundleError } from './error.ts';
-import { isUnder } from './prepare.ts';
+import { isUnder } from './roots.ts';
 
 /**
  * OPA delta bundles (v1/bundle/bundle.go, docs management-bundles "Delta

@@ -1,4 +1,4 @@
-import type { ErrorEntry, RequestV1 } from '../../assemble/input-v1.ts';
+import type { ErrorEntry, RequestV1 } from '../../contract/input-v1.ts';
 import { badRequest } from './errors.ts';
 
 /** Fields of the input document wasmgate assembles itself for a decision path. */

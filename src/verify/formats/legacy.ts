@@ -1,6 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { SerializedBundle } from '@sigstore/bundle';
-import type { RawEvidence } from '../../collect/types.ts';
+import type { RawEvidence } from '../../oci/types.ts';
 import type { Candidate } from './candidate.ts';
 import { AdaptError } from './adapt-error.ts';
 import {

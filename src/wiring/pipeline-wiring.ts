@@ -9,7 +9,7 @@ import { createSharedCache } from '../cache/shared/index.ts';
 import { createPipelineDecider } from '../decide/pipeline.ts';
 import { createBundleManager, type BundleManagerOptions } from '../policy/bundles/index.ts';
 import { loadTrustPolicy } from '../verify/trust/load.ts';
-import { RELOADABLE, type ServiceWiring, type Wire } from './wiring.ts';
+import { RELOADABLE, type ServiceWiring, type Wire } from '../server/wiring.ts';
 
 export interface PipelineWiringOptions {
   /** relative paths in the config (trust keys and roots, the vulnerability DB, the persistence directory) resolve from here */
