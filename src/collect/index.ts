@@ -7,7 +7,6 @@ export { DEFAULT_STORE_LIMITS } from '../oci/store.ts';
 export type { ArtifactStore, FetchOptions, FetchedManifest, ReferrersList, StoreLimits } from '../oci/store.ts';
 export { classifyLayer, announcedPredicateType } from './classify.ts';
 export { selectManifest } from './target.ts';
-export { fetchBlob } from './fetch-blob.ts';
 export type { CollectedEvidence, RawEvidence, RawEvidenceKind, ModuleTarget, OciDescriptor } from '../oci/types.ts';
 export { peekPredicateType, summarizeEvidence, buildFoundEvidenceReport } from './describe.ts';
 export type { EvidenceSummary, FoundEvidenceReport } from './describe.ts';

@@ -4,7 +4,7 @@ export { withDeadline, failClosed } from './deadline.ts';
 export type { DeadlineOptions } from './deadline.ts';
 export { classifyError } from './reasons.ts';
 export type { CallerErrorKind, Classified, DenyReason } from './reasons.ts';
-export { CallerError, DecideError } from './error.ts';
+export { CallerError } from './error.ts';
 export type { DecideErrorCode } from './error.ts';
 export { stableStringify } from '../common/stable-json.ts';
 export type { Decider, Decision, DecisionRequest } from './types.ts';

@@ -7,7 +7,6 @@ export { createHttpSink } from './http-sink.ts';
 export type { HttpSinkOptions } from './http-sink.ts';
 export { createRedactor, compilePointer, MASK_PLACEHOLDER } from './erase.ts';
 export type { MaskRule, Redactor } from './erase.ts';
-export { LogsError } from './error.ts';
 export type { LogsErrorCode } from './error.ts';
 export type { DecisionLogSink } from './sink.ts';
 export type { DecisionEventV1, DecisionLogRecord } from './event.ts';

@@ -1,4 +1,4 @@
-export { createStatusRegistry, COMPONENT_STATES } from './registry.ts';
+export { createStatusRegistry } from './registry.ts';
 export type { StatusRegistry } from './registry.ts';
 export { createMetrics, OPA_HTTP_BUCKETS } from './metrics.ts';
 export type { Metrics, MetricsOptions } from './metrics.ts';

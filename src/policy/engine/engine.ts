@@ -11,9 +11,6 @@ import type { BundleManifest, EvaluationResult, LoadedBundle } from './types.ts'
 import { parseValueText } from './value-text.ts';
 import { importedMemoryMinPages, type WasmModule } from './wasm-api.ts';
 
-/** The entrypoints of the shipped policy (bundles/wasm-sbom.tar.gz). */
-export const DEFAULT_ENTRYPOINTS: readonly string[] = Object.freeze(['wasm/sbom', 'wasm/sbom/allow', 'wasm/sbom/deny']);
-
 export interface LoadBundleOptions {
   /** the bundle's configured name; default "default" */
   name?: string;
