@@ -3,15 +3,12 @@ import type { ImageIndex, ImageManifest, ManifestDocument } from '../oci/manifes
 import { INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES, MEDIA_TYPES } from './constants.ts';
 import { RegistryError } from './error.ts';
 import { DIGEST_RE } from '../resolve/grammar.ts';
+import { isRecord } from '../common/is-record.ts';
 
 export type { ImageIndex, ImageManifest, ManifestDocument } from '../oci/manifest.ts';
 
 /** Upper bound on descriptors per document (cosign refuses more than 1000 layers). */
 export const MAX_DESCRIPTORS = 1000;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function toAnnotations(v: unknown, where: string): Record<string, string> | undefined {
   if (v === undefined || v === null) return undefined;

@@ -18,6 +18,7 @@ import { createGatekeeperRouter } from '../integrations/gatekeeper/index.ts';
 import { startWasmcloudPolicyService, type WasmcloudPolicyOptions } from '../integrations/wasmcloud/index.ts';
 import { createUi, DecisionRing, withRecording, type Ui } from '../ui/index.ts';
 import { uiEnabled } from './ui-enabled.ts';
+import { VERSION } from '../common/version.ts';
 
 /** integrations.wasmcloud (snake_case) → the adapter's options; unset keys keep the adapter's defaults. */
 function toWasmcloudInput(c: WasmcloudIntegrationConfig): Partial<WasmcloudPolicyOptions> & { natsUrl: string } {
@@ -76,7 +77,7 @@ export interface ReconfigureOutcome {
 /** The composition: pipeline → cache → deadline (fail closed), the app, the listeners. */
 export async function startService(o: ServiceOptions): Promise<RunningService> {
   const { config, logger } = o;
-  const version = o.version ?? '0.1.0';
+  const version = o.version ?? VERSION;
   const buckets = config.server.metrics.prom.http_request_duration_seconds.buckets;
   const metrics = createMetrics({ version, ...(buckets ? { httpBuckets: buckets } : {}) });
   const status = createStatusRegistry();

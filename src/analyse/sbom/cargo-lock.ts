@@ -2,6 +2,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { SbomError } from './error.ts';
 import { cargoComponent } from './purl.ts';
 import type { Component } from './types.ts';
+import { isRecord } from '../../common/is-record.ts';
 
 const CRATES_IO_SOURCES = new Set([
   'registry+https://github.com/rust-lang/crates.io-index',
@@ -14,10 +15,6 @@ function sourceKind(source: string | undefined): 'crates.io' | 'path' | 'git' | 
   if (CRATES_IO_SOURCES.has(source)) return 'crates.io';
   if (source.startsWith('git+')) return 'git';
   return 'registry';
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**

@@ -8,14 +8,11 @@ import { parsePublicKey } from './keys.ts';
 import { compileAnchored, describeMatcher, toMatcher } from './matcher.ts';
 import type { KeylessIdentity, TrustedKey, TrustPolicy } from './policy.ts';
 import { loadPublicGoodRoot, loadTrustedRootFile, mergeTrustedRoots } from './roots.ts';
+import { isRecord } from '../../common/is-record.ts';
 
 export interface LoadTrustOptions {
   /** directory relative paths (keys, trusted roots) are resolved against; default: cwd */
   baseDir?: string;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function fail(message: string): never {
