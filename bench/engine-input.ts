@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import type { Evidence, InputV1, VulnerabilityMatch } from '../src/assemble/input-v1.ts';
+import type { Evidence, InputV1, VulnerabilityMatch } from '../src/contract/input-v1.ts';
 
 const LOCK = join(import.meta.dirname, '..', 'test', 'fixtures', 'policy', 'spin-http-rust.Cargo.lock');
 

@@ -24,7 +24,7 @@ import { createDecisionCache, withDecisionCache } from '../src/decide/cache.ts';
 import { createPipelineDecider } from '../src/decide/pipeline.ts';
 import type { Decider } from '../src/decide/types.ts';
 import { embeddedBundlePath, loadBundleFile } from '../src/policy/engine/index.ts';
-import { createPipelineWiring } from '../src/server/pipeline-wiring.ts';
+import { createPipelineWiring } from '../src/wiring/pipeline-wiring.ts';
 import { createMetrics } from '../src/status/metrics.ts';
 import { createStatusRegistry } from '../src/status/registry.ts';
 import { loadTrustPolicy } from '../src/verify/trust/load.ts';

@@ -1,8 +1,8 @@
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { CollectedEvidence } from '../collect/types.ts';
+import type { CollectedEvidence } from '../oci/types.ts';
 import { WasmgateError } from '../common/error.ts';
-import type { ErrorEntry, Evidence, InputV1, RequestV1, VulnerabilityScan, WasmFactsV1 } from './input-v1.ts';
+import type { ErrorEntry, Evidence, InputV1, RequestV1, VulnerabilityScan, WasmFactsV1 } from '../contract/input-v1.ts';
 import { inputV1Schema } from './schema.ts';
 
 export interface VerifiedGroups {

@@ -1,4 +1,4 @@
 export { assembleInput } from './assemble.ts';
 export type { AssembleParts, VerifiedGroups } from './assemble.ts';
 export { inputV1Schema } from './schema.ts';
-export type * from './input-v1.ts';
+export type * from '../contract/input-v1.ts';

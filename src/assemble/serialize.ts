@@ -1,4 +1,4 @@
-import type { Evidence, InputV1 } from './input-v1.ts';
+import type { Evidence, InputV1 } from '../contract/input-v1.ts';
 
 const evidenceJson = new WeakMap<Evidence, string>();
 const evidenceBytes = new WeakMap<Evidence, Uint8Array>();

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { WasmgateError, messageOf } from '../common/error.ts';
+import { VERSION } from '../common/version.ts';
 import { EXIT_UNDECIDED } from './exit-codes.ts';
 import { registerBundle } from './commands/bundle.ts';
 import { registerCheck } from './commands/check.ts';
@@ -12,7 +13,7 @@ import { registerServe } from './commands/serve.ts';
 export function createProgram(): Command {
   const program = new Command('wasmgate')
     .description('Checks a WebAssembly module\'s signatures, SBOM, provenance and vulnerabilities before it loads.')
-    .version('0.1.0')
+    .version(VERSION)
     .showHelpAfterError()
     .exitOverride();
   registerServe(program);

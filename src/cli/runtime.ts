@@ -1,15 +1,16 @@
+import { VERSION } from '../common/version.ts';
 import { createSilentLogger, type Logger } from '../common/logger.ts';
 import type { CollectorOptions } from '../collect/collect.ts';
 import { loadConfig } from '../config/load.ts';
 import type { DecisionLogsConfig, WasmgateConfig } from '../config/types.ts';
 import { createDecisionCache } from '../decide/cache.ts';
 import { withDeadline } from '../decide/deadline.ts';
-import { withDecisionLog } from '../decide/logged.ts';
+import { withDecisionLog } from '../logs/logged-decider.ts';
 import { createBundleLogPolicy } from '../logs/bundle-policy.ts';
 import { createDecisionLoggerFromConfig, instanceLabels } from '../logs/decision-logger.ts';
 import type { Decider } from '../decide/types.ts';
 import type { BundleProvider } from '../server/types.ts';
-import { createPipelineWiring } from '../server/pipeline-wiring.ts';
+import { createPipelineWiring } from '../wiring/pipeline-wiring.ts';
 import { createMetrics } from '../status/metrics.ts';
 import { createStatusRegistry } from '../status/registry.ts';
 import { configBaseDir } from './config-base.ts';
@@ -23,8 +24,6 @@ export interface LocalDecider {
   bundles: BundleProvider;
   close(): Promise<void>;
 }
-
-const CLI_VERSION = '0.1.0';
 
 export interface LocalDeciderOptions {
   /** also trust these PEM public keys (absolute paths; `wasmgate evidence --key`), with every role */
@@ -52,7 +51,7 @@ export async function createLocalDecider(configFile: string | undefined, logger:
   const { service: _service, ...noUpload } = config.decision_logs;
   const logsConfig: DecisionLogsConfig = options.decisionLogs === false ? { ...noUpload, console: false, file: null } : config.decision_logs;
   const decisionLog = createDecisionLoggerFromConfig({
-    config: logsConfig, services: config.services, labels: instanceLabels(config.labels, CLI_VERSION), metrics, status, logger,
+    config: logsConfig, services: config.services, labels: instanceLabels(config.labels, VERSION), metrics, status, logger,
     ndBuiltinCache: config.nd_builtin_cache,
     policy: createBundleLogPolicy(wiring.bundles, config.decision_logs.mask_decision, config.decision_logs.drop_decision),
   });

@@ -3,8 +3,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WasmgateError } from '../common/error.ts';
 import { sha256Digest } from '../registry/digest.ts';
-import type { ArtifactStore, FetchedManifest, FetchOptions, ReferrersList } from './store.ts';
-import type { OciDescriptor } from './types.ts';
+import type { ArtifactStore, FetchedManifest, FetchOptions, ReferrersList } from '../oci/store.ts';
+import type { OciDescriptor } from '../oci/types.ts';
 import { parseManifestDocument } from '../registry/manifest.ts';
 import { RegistryError } from '../registry/error.ts';
 

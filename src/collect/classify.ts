@@ -1,5 +1,5 @@
 import { MEDIA_TYPES } from '../registry/constants.ts';
-import type { RawEvidenceKind } from './types.ts';
+import type { RawEvidenceKind } from '../oci/types.ts';
 
 /** What kind of evidence a layer is, by its media type; undefined for anything that is not signed evidence. */
 export function classifyLayer(layerMediaType: string): RawEvidenceKind | undefined {

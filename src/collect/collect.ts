@@ -10,9 +10,9 @@ import { classifyLayer } from './classify.ts';
 import { listLegacyCandidates, listReferrerCandidates, orderCandidates, type Candidate, type Warning } from './discover.ts';
 import { OciLayoutStore } from './layout-store.ts';
 import { LayoutStores } from './layout-roots.ts';
-import type { ArtifactStore, FetchedManifest, FetchOptions } from './store.ts';
+import type { ArtifactStore, FetchedManifest, FetchOptions } from '../oci/store.ts';
 import { selectManifest, toModuleTarget } from './target.ts';
-import type { CollectedEvidence, ModuleTarget, OciDescriptor, RawEvidence } from './types.ts';
+import type { CollectedEvidence, ModuleTarget, OciDescriptor, RawEvidence } from '../oci/types.ts';
 
 export interface CollectLimits {
   /** referrer manifests examined per subject digest, newest first; default 64 */

@@ -1,5 +1,5 @@
 import { announcedPredicateType } from './classify.ts';
-import type { CollectedEvidence, RawEvidence } from './types.ts';
+import type { CollectedEvidence, RawEvidence } from '../oci/types.ts';
 
 /**
  * Reads the predicate type a piece of evidence claims, WITHOUT verifying anything: from the DSSE statement

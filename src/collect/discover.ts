@@ -1,8 +1,8 @@
 import { digestTag } from '../resolve/reference.ts';
 import { ANNOTATIONS } from '../registry/constants.ts';
 import { isRegistryError } from '../registry/error.ts';
-import type { ArtifactStore, FetchedManifest, FetchOptions } from './store.ts';
-import type { OciDescriptor, RawEvidence } from './types.ts';
+import type { ArtifactStore, FetchedManifest, FetchOptions } from '../oci/store.ts';
+import type { OciDescriptor, RawEvidence } from '../oci/types.ts';
 
 export type DiscoveredVia = RawEvidence['discoveredVia'];
 

@@ -3,11 +3,10 @@ export type { Collector, CollectorOptions, CollectCallOptions, CollectLimits, Re
 export { OciLayoutStore } from './layout-store.ts';
 export { ContentCache, withContentCache } from './cache.ts';
 export type { ContentCacheOptions } from './cache.ts';
-export { DEFAULT_STORE_LIMITS } from './store.ts';
-export type { ArtifactStore, FetchOptions, FetchedManifest, ReferrersList, StoreLimits } from './store.ts';
+export { DEFAULT_STORE_LIMITS } from '../oci/store.ts';
+export type { ArtifactStore, FetchOptions, FetchedManifest, ReferrersList, StoreLimits } from '../oci/store.ts';
 export { classifyLayer, announcedPredicateType } from './classify.ts';
 export { selectManifest } from './target.ts';
-export { fetchBlob } from './fetch-blob.ts';
-export type { CollectedEvidence, RawEvidence, RawEvidenceKind, ModuleTarget, OciDescriptor } from './types.ts';
+export type { CollectedEvidence, RawEvidence, RawEvidenceKind, ModuleTarget, OciDescriptor } from '../oci/types.ts';
 export { peekPredicateType, summarizeEvidence, buildFoundEvidenceReport } from './describe.ts';
 export type { EvidenceSummary, FoundEvidenceReport } from './describe.ts';

@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { RegistryError } from '../registry/error.ts';
-import type { ArtifactStore } from './store.ts';
+import type { ArtifactStore } from '../oci/store.ts';
 
 /** How many layout stores (one per real directory, each with its referrers scan) are kept. */
 const MAX_STORES = 64;

@@ -6,9 +6,9 @@ import { ANNOTATIONS, INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES } from '../registr
 import { assertDigest, sha256Digest } from '../registry/digest.ts';
 import { isRegistryError, RegistryError } from '../registry/error.ts';
 import { parseManifestDocument, type ImageIndex } from '../registry/manifest.ts';
-import type { ArtifactStore, FetchedManifest, FetchOptions, ReferrersList, StoreLimits } from './store.ts';
-import { DEFAULT_STORE_LIMITS } from './store.ts';
-import type { OciDescriptor } from './types.ts';
+import type { ArtifactStore, FetchedManifest, FetchOptions, ReferrersList, StoreLimits } from '../oci/store.ts';
+import { DEFAULT_STORE_LIMITS } from '../oci/store.ts';
+import type { OciDescriptor } from '../oci/types.ts';
 
 const COSIGN_KIND = 'kind';
 const COSIGN_SAVE_KINDS: Record<string, string> = { sig: 'dev.cosignproject.cosign/sigs', att: 'dev.cosignproject.cosign/atts' };

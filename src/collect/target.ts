@@ -1,8 +1,8 @@
 import { ANNOTATIONS, INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES, WASM_LAYER_MEDIA_TYPES } from '../registry/constants.ts';
 import { RegistryError } from '../registry/error.ts';
 import type { ImageIndex } from '../registry/manifest.ts';
-import type { FetchedManifest } from './store.ts';
-import type { ModuleTarget, OciDescriptor } from './types.ts';
+import type { FetchedManifest } from '../oci/store.ts';
+import type { ModuleTarget, OciDescriptor } from '../oci/types.ts';
 
 /**
  * The index rule. When a reference names an image index, the module is ONE child manifest:

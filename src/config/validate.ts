@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { closest } from '../common/did-you-mean.ts';
-import { unknownTrustKeys } from '../verify/trust/known-keys.ts';
+import { unknownTrustKeys } from './trust-keys.ts';
 import { ConfigError, type ConfigProblem } from './error.ts';
 import { configSchema, TOP_LEVEL_KEYS } from './schema.ts';
 import type { ServiceConfig, WasmgateConfig } from './types.ts';

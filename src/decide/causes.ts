@@ -1,4 +1,4 @@
-import type { Evidence, InputV1, VulnerabilityMatch } from '../assemble/input-v1.ts';
+import type { Evidence, InputV1, VulnerabilityMatch } from '../contract/input-v1.ts';
 
 /**
  * The causes behind a deny reason, read from the input document the policy

@@ -3,8 +3,6 @@ import type { CallerErrorKind } from './reasons.ts';
 
 export type DecideErrorCode = 'DEADLINE_EXCEEDED' | 'CALLER_ERROR';
 
-export class DecideError extends WasmgateError<DecideErrorCode> {}
-
 /** A request the service cannot decide because the caller asked wrongly (bad ref, host not allowed): a 4xx. */
 export class CallerError extends WasmgateError<'CALLER_ERROR'> {
   readonly reason: CallerErrorKind;

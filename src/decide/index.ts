@@ -3,12 +3,11 @@ export type { DecisionCache, DecisionCacheOptions, DecisionCacheStats, DecisionK
 export { withAdmission } from './admission.ts';
 export type { AdmissionOptions, AdmissionStats, AdmittedDecider } from './admission.ts';
 export { withDeadline, failClosed } from './deadline.ts';
-export { withDecisionLog, verdictOf } from './logged.ts';
-export type { DecisionLogContext, DecisionLogTarget } from './logged.ts';
+export type { DecisionLogContext, DecisionTransport } from './types.ts';
 export type { DeadlineOptions } from './deadline.ts';
 export { classifyError } from './reasons.ts';
 export type { CallerErrorKind, Classified, DenyReason } from './reasons.ts';
-export { CallerError, DecideError } from './error.ts';
+export { CallerError } from './error.ts';
 export type { DecideErrorCode } from './error.ts';
 export { stableStringify } from '../common/stable-json.ts';
 export type { Decider, Decision, DecisionRequest } from './types.ts';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { assembleInput } from '../assemble/assemble.ts';
-import type { ErrorEntry, Evidence, InputV1, VulnerabilityMatch, VulnerabilityScan, WasmFactsV1 } from '../assemble/input-v1.ts';
+import type { ErrorEntry, Evidence, InputV1, VulnerabilityMatch, VulnerabilityScan, WasmFactsV1 } from '../contract/input-v1.ts';
 import type { Collector } from '../collect/collect.ts';
-import type { CollectedEvidence } from '../collect/types.ts';
+import type { CollectedEvidence } from '../oci/types.ts';
 import { messageOf, WasmgateError } from '../common/error.ts';
 import { createSilentLogger, type Logger } from '../common/logger.ts';
 import type { Component } from '../analyse/sbom/index.ts';
@@ -13,7 +13,7 @@ import type { OsvDatabase } from '../analyse/vulns/database.ts';
 import { embeddedDependenciesToComponents, inspectWasmLayer } from '../analyse/wasm/index.ts';
 import type { EvaluationResult, LoadedBundle } from '../policy/engine/types.ts';
 import { verifyEvidence, type VerifiedEvidence, type VerifyOptions } from '../verify/verify-evidence.ts';
-import { evaluateInput } from './evaluate.ts';
+import { evaluateInput } from '../policy/evaluate.ts';
 import type { TrustPolicy } from '../verify/trust/policy.ts';
 import type { Decider, Decision, DecisionRequest } from './types.ts';
 

@@ -1,5 +1,4 @@
-import type { ErrorEntry, InputV1, RequestV1 } from '../assemble/input-v1.ts';
-import type { DecisionLogContext } from './logged.ts';
+import type { ErrorEntry, InputV1, RequestV1 } from '../contract/input-v1.ts';
 
 /** "May I load this module?" — what every front end (HTTP API, CLI, NATS, Gatekeeper) asks. */
 export interface DecisionRequest {
@@ -37,4 +36,29 @@ export interface Decision {
 
 export interface Decider {
   decide(req: DecisionRequest, signal?: AbortSignal): Promise<Decision>;
+}
+
+/** The transports a decision is asked over (decision logs record it). */
+export type DecisionTransport = 'http' | 'gatekeeper' | 'wasmcloud' | 'cli';
+
+/** What a transport knows about the ask that the decision itself does not (all optional). */
+export interface DecisionLogContext {
+  transport: DecisionTransport;
+  /** the path as the caller asked it (default: the decided path) */
+  path?: string;
+  /**
+   * What the caller was answered, derived from the decision (default: the
+   * verdict `{allow, deny, digest}`); `undefined` logs an undefined decision.
+   */
+  answer?: (d: Decision) => unknown;
+  /** the caller's input as sent, logged when no input was assembled */
+  callerInput?: unknown;
+  requested_by?: string;
+  /** OPA's req_id: the HTTP request's number */
+  req_id?: number;
+  headers?: Readonly<Record<string, string | string[] | undefined>>;
+  /** process.hrtime.bigint() when the transport's handler started: timer_server_handler_ns */
+  started?: bigint;
+  /** extra timers measured by the transport (timer_rego_input_parse_ns, …) */
+  metrics?: Record<string, number>;
 }

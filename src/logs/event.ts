@@ -34,7 +34,8 @@ export interface DecisionErrorV1 {
 }
 
 /** Where the decision was asked: logged in `custom.wasmgate.transport`. */
-export type DecisionTransport = 'http' | 'gatekeeper' | 'wasmcloud' | 'cli';
+export type { DecisionTransport } from '../decide/types.ts';
+import type { DecisionTransport } from '../decide/types.ts';
 
 /** What the hot path hands to the logger: cheap to build, turned into an event off the hot path. */
 export interface DecisionLogRecord {

@@ -1,8 +1,8 @@
 import type { Logger } from '../common/logger.ts';
 import { createSilentLogger } from '../common/logger.ts';
-import type { ArtifactStore, FetchedManifest, FetchOptions, ReferrersList, StoreLimits } from '../collect/store.ts';
-import { DEFAULT_STORE_LIMITS } from '../collect/store.ts';
-import type { OciDescriptor } from '../collect/types.ts';
+import type { ArtifactStore, FetchedManifest, FetchOptions, ReferrersList, StoreLimits } from '../oci/store.ts';
+import { DEFAULT_STORE_LIMITS } from '../oci/store.ts';
+import type { OciDescriptor } from '../oci/types.ts';
 import { isDigest } from '../resolve/grammar.ts';
 import { registryApiHost } from '../resolve/reference.ts';
 import { Authenticator } from './auth.ts';

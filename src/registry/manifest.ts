@@ -1,35 +1,14 @@
-import type { OciDescriptor } from '../collect/types.ts';
+import type { OciDescriptor } from '../oci/types.ts';
+import type { ImageIndex, ImageManifest, ManifestDocument } from '../oci/manifest.ts';
 import { INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES, MEDIA_TYPES } from './constants.ts';
 import { RegistryError } from './error.ts';
 import { DIGEST_RE } from '../resolve/grammar.ts';
+import { isRecord } from '../common/is-record.ts';
 
-export interface ImageManifest {
-  kind: 'manifest';
-  mediaType: string;
-  artifactType?: string;
-  config: OciDescriptor;
-  layers: OciDescriptor[];
-  subject?: OciDescriptor;
-  annotations?: Record<string, string>;
-}
-
-export interface ImageIndex {
-  kind: 'index';
-  mediaType: string;
-  artifactType?: string;
-  manifests: OciDescriptor[];
-  subject?: OciDescriptor;
-  annotations?: Record<string, string>;
-}
-
-export type ManifestDocument = ImageManifest | ImageIndex;
+export type { ImageIndex, ImageManifest, ManifestDocument } from '../oci/manifest.ts';
 
 /** Upper bound on descriptors per document (cosign refuses more than 1000 layers). */
 export const MAX_DESCRIPTORS = 1000;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function toAnnotations(v: unknown, where: string): Record<string, string> | undefined {
   if (v === undefined || v === null) return undefined;

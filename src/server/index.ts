@@ -2,8 +2,6 @@ export { createApp } from './app.ts';
 export type { WasmgateApp } from './app.ts';
 export { startService } from './service.ts';
 export type { RunningService, ServiceOptions } from './service.ts';
-export { createPipelineWiring } from './pipeline-wiring.ts';
-export type { PipelineWiringOptions } from './pipeline-wiring.ts';
 export type { ServiceWiring, Wire, WiringContext } from './wiring.ts';
 export { startListeners, removeStaleSocket } from './transports/listeners.ts';
 export type { BoundListener, Listeners } from './transports/listeners.ts';

@@ -4,9 +4,9 @@ import type { WasmgateConfig } from '../config/types.ts';
 import { configHash, createDecisionCache, withDecisionCache, type DecisionCache } from '../decide/cache.ts';
 import { withAdmission } from '../decide/admission.ts';
 import { withDeadline } from '../decide/deadline.ts';
-import { withDecisionLog } from '../decide/logged.ts';
+import { withDecisionLog } from '../logs/logged-decider.ts';
 import { createBundleLogPolicy } from '../logs/bundle-policy.ts';
-import { startStatusReporter } from '../status/reporter.ts';
+import { startStatusReporter } from '../logs/status-reporter.ts';
 import type { Decider } from '../decide/types.ts';
 import { createDecisionLoggerFromConfig, instanceLabels, type DecisionLogger } from '../logs/decision-logger.ts';
 import { createMetrics, type Metrics } from '../status/metrics.ts';
@@ -20,7 +20,9 @@ import { RELOADABLE, type ReloadableSection, type Wire } from './wiring.ts';
 import type { WasmcloudIntegrationConfig } from '../config/types.ts';
 import { createGatekeeperRouter } from '../integrations/gatekeeper/index.ts';
 import { startWasmcloudPolicyService, type WasmcloudPolicyOptions } from '../integrations/wasmcloud/index.ts';
-import { createUi, DecisionRing, uiEnabled, withRecording, type Ui } from '../ui/index.ts';
+import { createUi, DecisionRing, withRecording, type Ui } from '../ui/index.ts';
+import { uiEnabled } from './ui-enabled.ts';
+import { VERSION } from '../common/version.ts';
 
 /** integrations.wasmcloud (snake_case) → the adapter's options; unset keys keep the adapter's defaults. */
 function toWasmcloudInput(c: WasmcloudIntegrationConfig): Partial<WasmcloudPolicyOptions> & { natsUrl: string } {
@@ -81,7 +83,7 @@ export interface ReconfigureOutcome {
 /** The composition: pipeline → cache → deadline (fail closed), the app, the listeners. */
 export async function startService(o: ServiceOptions): Promise<RunningService> {
   const { config, logger } = o;
-  const version = o.version ?? '0.1.0';
+  const version = o.version ?? VERSION;
   const buckets = config.server.metrics.prom.http_request_duration_seconds.buckets;
   const metrics = createMetrics({ version, ...(buckets ? { httpBuckets: buckets } : {}) });
   const status = createStatusRegistry();

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { VERSION } from '../common/version.ts';
 
 /** OPA's default buckets for http_request_duration_seconds. */
 export const OPA_HTTP_BUCKETS = [1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 0.01, 0.1, 1];
@@ -57,7 +58,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const r = [registry];
   const collectors = new Set<() => void>();
   const info = new Gauge({ name: 'wasmgate_info', help: 'Information about the wasmgate build.', labelNames: ['version'], registers: r });
-  info.labels(options.version ?? '0.1.0').set(1);
+  info.labels(options.version ?? VERSION).set(1);
   return {
     registry,
     httpRequestDuration: new Histogram({

@@ -1,4 +1,4 @@
-import type { BundleStatusV1, ComponentState, ComponentStatus, StatusListener, StatusSnapshot } from './types.ts';
+import type { BundleStatusV1, ComponentStatus, StatusListener, StatusSnapshot } from './types.ts';
 
 /**
  * The component status registry (OPA's plugin manager status, v1/plugins/plugins.go).
@@ -92,5 +92,3 @@ function copyStatus(s: ComponentStatus): ComponentStatus {
   if (s.details !== undefined) out.details = structuredClone(s.details);
   return out;
 }
-
-export const COMPONENT_STATES: readonly ComponentState[] = ['NOT_READY', 'OK', 'WARN', 'ERROR'];

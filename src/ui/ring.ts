@@ -1,4 +1,4 @@
-import type { ErrorEntry, InputV1 } from '../assemble/input-v1.ts';
+import type { ErrorEntry, InputV1 } from '../contract/input-v1.ts';
 import type { Decider, Decision, DecisionRequest } from '../decide/types.ts';
 
 /** One decision as the explorer shows it: the answer, how long it took, and the input it was made on. */

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import express, { type Request, type Response, type Router } from 'express';
 import type { StatusSnapshot } from '../status/types.ts';
-import type { BundleProvider } from '../server/types.ts';
+import type { LoadedBundle } from '../policy/engine/types.ts';
 import { html } from './html.ts';
 import { DECISION_SCRIPT, LIVE_SCRIPT, STYLE } from './assets.ts';
 import type { DecisionRing } from './ring.ts';
@@ -9,6 +9,11 @@ import { decisionPage } from './views/decision.ts';
 import { page } from './views/layout.ts';
 import { listPage, matches, parseFilter, row } from './views/list.ts';
 import { policyPage } from './views/policy.ts';
+
+/** The active policy bundle, read only (the server's BundleProvider satisfies it). */
+interface BundleProvider {
+  active(): LoadedBundle | null;
+}
 
 /** No inline script, no remote loads, no framing: the pages show attacker-controlled strings. */
 export const UI_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { LRUCache } from 'lru-cache';
-import type { Evidence } from '../assemble/input-v1.ts';
-import type { CollectedEvidence, ModuleTarget, RawEvidence } from '../collect/types.ts';
+import type { Evidence } from '../contract/input-v1.ts';
+import type { CollectedEvidence, ModuleTarget, RawEvidence } from '../oci/types.ts';
 import { stableStringify } from '../common/stable-json.ts';
 import type { Route } from './predicate/route.ts';
 import type { TrustPolicy } from './trust/policy.ts';

@@ -1,5 +1,5 @@
-import type { CollectedEvidence, ModuleTarget, RawEvidence } from '../collect/types.ts';
-import type { Evidence } from '../assemble/input-v1.ts';
+import type { CollectedEvidence, ModuleTarget, RawEvidence } from '../oci/types.ts';
+import type { Evidence } from '../contract/input-v1.ts';
 import { messageOf } from '../common/error.ts';
 import { evidenceError, type EvidenceErrorV1 } from './error.ts';
 import { AdaptError, toCandidate, type Candidate } from './formats/index.ts';

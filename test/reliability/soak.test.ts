@@ -21,7 +21,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import { buildBundle } from '../../src/cli/commands/bundle-build.ts';
 import type { BundleManager } from '../../src/policy/bundles/index.ts';
 import { embeddedBundlePath, loadBundle } from '../../src/policy/engine/index.ts';
-import { createPipelineWiring } from '../../src/server/pipeline-wiring.ts';
+import { createPipelineWiring } from '../../src/wiring/pipeline-wiring.ts';
 import { startService, type RunningService } from '../../src/server/service.ts';
 import { missingOutsideCi, requireTool } from '../support/tools.ts';
 import type { ServiceWiring } from '../../src/server/wiring.ts';

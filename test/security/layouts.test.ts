@@ -19,7 +19,7 @@ import { createSilentLogger } from '../../src/common/logger.ts';
 import { EMBEDDED_DEFAULT_CONFIG_YAML } from '../../src/config/defaults.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { startService, type RunningService } from '../../src/server/service.ts';
-import { createPipelineWiring } from '../../src/server/pipeline-wiring.ts';
+import { createPipelineWiring } from '../../src/wiring/pipeline-wiring.ts';
 import { errorOf, rejectionCode } from '../support/errors.ts';
 import { attackLog, problems } from './support/attacks.ts';
 

@@ -14,7 +14,7 @@ import { EMBEDDED_DEFAULT_CONFIG_YAML } from '../../src/config/defaults.ts';
 import { RegistryClient } from '../../src/registry/client.ts';
 import { createStaticCredentials } from '../../src/registry/credentials.ts';
 import { startService, type RunningService } from '../../src/server/service.ts';
-import { createPipelineWiring } from '../../src/server/pipeline-wiring.ts';
+import { createPipelineWiring } from '../../src/wiring/pipeline-wiring.ts';
 import { rejectionCode } from '../support/errors.ts';
 import { attackLog, problems } from './support/attacks.ts';
 import { basicUser, bearerOf, startHostilePeer, type Answer, type HostilePeer } from './support/hostile.ts';

@@ -1,5 +1,5 @@
 import type { Decision } from '../../src/decide/types.ts';
-import type { InputV1 } from '../../src/assemble/input-v1.ts';
+import type { InputV1 } from '../../src/contract/input-v1.ts';
 
 /** A payload that sets `window.__xss` if any renderer ever lets markup through. */
 export const XSS = `"'><img src=x onerror="window.__xss=1"><script>window.__xss=2</script><svg/onload=window.__xss=3>`;

@@ -3,10 +3,7 @@ import { SbomError } from './error.ts';
 import { cargoLockSource, notFromCratesIoReason } from './cargo-source.ts';
 import { cargoComponent } from './purl.ts';
 import type { Component } from './types.ts';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isRecord } from '../../common/is-record.ts';
 
 /**
  * Parses a Cargo.lock (format v1–v4). crates.io packages become `pkg:cargo`

@@ -3,6 +3,7 @@ import { componentsFromCycloneDx, isCycloneDx } from './cyclonedx.ts';
 import { SbomError } from './error.ts';
 import { componentsFromSpdx, isSpdx } from './spdx.ts';
 import type { Component } from './types.ts';
+import { isRecord } from '../../common/is-record.ts';
 
 /** Components of an SBOM predicate (a parsed CycloneDX 1.2–1.7 or SPDX 2.x JSON document). */
 export function componentsFromSbom(predicate: unknown): Component[] {
@@ -18,10 +19,6 @@ export interface DetectedInput {
   /** the parsed JSON (absent for Cargo.lock) */
   json?: unknown;
   text: string;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Detects what a file holds by its content, not its name. */

@@ -1,4 +1,4 @@
-import type { EmbeddedDependency } from '../../assemble/input-v1.ts';
+import type { EmbeddedDependency } from '../../contract/input-v1.ts';
 import { embeddedSource, notFromCratesIoReason } from './cargo-source.ts';
 import { cargoComponent } from './purl.ts';
 import type { Component } from './types.ts';

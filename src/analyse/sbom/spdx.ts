@@ -1,10 +1,7 @@
 import { SbomError } from './error.ts';
 import { componentFromPurl } from './purl.ts';
 import type { Component } from './types.ts';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isRecord } from '../../common/is-record.ts';
 
 export function isSpdx(doc: unknown): boolean {
   return isRecord(doc) && typeof doc['spdxVersion'] === 'string';

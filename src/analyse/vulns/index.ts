@@ -9,7 +9,7 @@ export { VulnDatabase } from './holder.ts';
 export type { VulnDatabaseOptions, VulnDatabaseStatus, RefreshOutcome, SwapListener, DatabaseState } from './holder.ts';
 export { cvssBaseScore, severityFromScore, severityOf, normalizeSeverityWord } from './severity.ts';
 export { rangeAffects, entryAffects } from './range.ts';
-export { osvRecordProblem, isOsvRecord } from './osv-validate.ts';
+export { osvRecordProblem } from './osv-validate.ts';
 export { ecosystemForPurlType, normalizePackageName } from './ecosystems.ts';
 export {
   SEMVER_SCHEME,

@@ -1,10 +1,7 @@
-import type { Severity, VulnerabilityMatch, VulnerabilityScan } from '../../assemble/input-v1.ts';
+import type { Severity, VulnerabilityMatch, VulnerabilityScan } from '../../contract/input-v1.ts';
 import { VulnError } from './error.ts';
 import { normalizeSeverityWord } from './severity.ts';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isRecord } from '../../common/is-record.ts';
 
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { packagePath } from '../../common/paths.ts';
-import type { OsvRecord } from './osv-types.ts';
 
 // ajv-formats is CommonJS: its default export is the plugin function.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
@@ -27,8 +26,4 @@ export function osvRecordProblem(value: unknown): string | null {
   const first = validate.errors?.[0];
   if (first === undefined) return 'invalid OSV record';
   return `${first.instancePath === '' ? '/' : first.instancePath}: ${first.message ?? 'invalid'}`;
-}
-
-export function isOsvRecord(value: unknown): value is OsvRecord {
-  return osvRecordProblem(value) === null;
 }

@@ -1,7 +1,7 @@
 import { baseEcosystem } from './ecosystems.ts';
 import type { OsvAffected, OsvEvent, OsvRecord } from './osv-types.ts';
 import { severityOf, type CvssScore } from './severity.ts';
-import type { Severity } from '../../assemble/input-v1.ts';
+import type { Severity } from '../../contract/input-v1.ts';
 import { SEMVER_SCHEME, schemeForEcosystem, type VersionScheme } from './versions/index.ts';
 
 /** Sentinel for OSV's `introduced: "0"`: lower than every version. */

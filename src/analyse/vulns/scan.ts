@@ -1,4 +1,4 @@
-import type { VulnerabilityMatch, VulnerabilityScan } from '../../assemble/input-v1.ts';
+import type { VulnerabilityMatch, VulnerabilityScan } from '../../contract/input-v1.ts';
 import type { Component } from '../sbom/types.ts';
 import type { OsvDatabase } from './database.ts';
 import { platformExclusion, WASM_PLATFORM, type PlatformRule } from './platform.ts';

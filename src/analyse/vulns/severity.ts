@@ -1,5 +1,5 @@
 import cvssModule from 'ae-cvss-calculator';
-import type { Severity } from '../../assemble/input-v1.ts';
+import type { Severity } from '../../contract/input-v1.ts';
 import type { OsvAffected, OsvRecord, OsvSeverity } from './osv-types.ts';
 
 const { Cvss3P0, Cvss3P1, Cvss4P0 } = cvssModule;

@@ -1,5 +1,5 @@
 import { inflateSync } from 'node:zlib';
-import type { EmbeddedDependency } from '../../assemble/input-v1.ts';
+import type { EmbeddedDependency } from '../../contract/input-v1.ts';
 import { WasmInspectError } from './error.ts';
 import { MAX_EMBEDDED_PACKAGES } from './limits.ts';
 

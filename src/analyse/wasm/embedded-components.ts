@@ -1,4 +1,4 @@
-import type { EmbeddedDependency } from '../../assemble/input-v1.ts';
+import type { EmbeddedDependency } from '../../contract/input-v1.ts';
 import { componentsFromEmbedded } from '../sbom/index.ts';
 
 /** A package the vulnerability matcher can look up (the SBOM Component shape, with a purl). */

@@ -1,4 +1,4 @@
-import type { WasmFactsV1, WasmProducers } from '../../assemble/input-v1.ts';
+import type { WasmFactsV1, WasmProducers } from '../../contract/input-v1.ts';
 import type { WasmModuleFacts } from './inspect.ts';
 
 const FIELDS = ['language', 'processed-by', 'sdk'] as const;

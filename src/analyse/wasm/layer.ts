@@ -1,5 +1,5 @@
-import type { ArtifactStore, FetchOptions } from '../../collect/store.ts';
-import type { ModuleTarget } from '../../collect/types.ts';
+import type { ArtifactStore, FetchOptions } from '../../oci/store.ts';
+import type { ModuleTarget } from '../../oci/types.ts';
 import { checkSize, inspectWasm, type InspectOptions, type WasmFacts } from './inspect.ts';
 import { DEFAULT_MAX_WASM_BYTES } from './limits.ts';
 

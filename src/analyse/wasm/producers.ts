@@ -1,4 +1,4 @@
-import type { WasmProducers } from '../../assemble/input-v1.ts';
+import type { WasmProducers } from '../../contract/input-v1.ts';
 import { WasmInspectError } from './error.ts';
 import { ByteReader } from './reader.ts';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { Severity, VulnerabilityMatch, VulnerabilityScan } from '../../assemble/input-v1.ts';
+import type { Severity, VulnerabilityMatch, VulnerabilityScan } from '../../contract/input-v1.ts';
 import { WasmgateError } from '../../common/error.ts';
 import { componentsFromInput, detectInput } from '../../analyse/sbom/index.ts';
 import { ingestGrype, ingestTrivy, loadOsvDatabase, scanComponents, WASM_PLATFORM, type PlatformRule } from '../../analyse/vulns/index.ts';

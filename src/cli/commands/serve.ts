@@ -4,8 +4,7 @@ import type { Logger } from '../../common/logger.ts';
 import { WasmgateError } from '../../common/error.ts';
 import { loadConfig, type ConfigOverrides } from '../../config/load.ts';
 import { startService, type RunningService } from '../../server/service.ts';
-import { createPipelineWiring } from '../../server/pipeline-wiring.ts';
-import type { Wire } from '../../server/wiring.ts';
+import { createPipelineWiring } from '../../wiring/pipeline-wiring.ts';
 import { configBaseDir } from '../config-base.ts';
 
 export interface ServeOptions {
@@ -13,12 +12,6 @@ export interface ServeOptions {
   addr?: string;
   unixSocket?: string;
   logDecisions?: boolean;
-}
-
-/** Overrides the pipeline wiring (tests); default: the real pipeline. */
-let wiringOverride: Wire | undefined;
-export function setServeWiring(wire: Wire): void {
-  wiringOverride = wire;
 }
 
 export function registerServe(program: Command): void {
@@ -44,7 +37,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   };
   const { config, source } = await loadConfig(opts.config, { overrides });
   logger.info({ config: source }, 'configuration loaded');
-  const wire = wiringOverride ?? createPipelineWiring({ baseDir: configBaseDir(opts.config) });
+  const wire = createPipelineWiring({ baseDir: configBaseDir(opts.config) });
   const service = await startService({ config, wire, logger });
   const onHangup = (): void => {
     reload(service, opts, overrides, logger).catch((err: unknown) => logger.error({ err }, 'configuration reload failed'));

@@ -5,6 +5,7 @@
  * on the policy-changes topic carrying the same requestId overrides it.
  */
 import { WasmcloudError } from './error.ts';
+import { isRecord } from '../../common/is-record.ts';
 
 export type PolicyKindV1 = 'startComponent' | 'startProvider' | 'performInvocation';
 
@@ -37,10 +38,6 @@ export interface PolicyResponseV1 {
   requestId: string;
   permitted: boolean;
   message?: string;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function stringMap(v: unknown): Record<string, string> {

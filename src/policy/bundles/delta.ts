@@ -3,7 +3,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { messageOf } from '../../common/error.ts';
 import type { BundleManifest } from '../engine/types.ts';
 import { bundleError } from './error.ts';
-import { isUnder } from './prepare.ts';
+import { isUnder } from './roots.ts';
+import { isRecord as isObject } from '../../common/is-record.ts';
 
 /**
  * OPA delta bundles (v1/bundle/bundle.go, docs management-bundles "Delta
@@ -198,8 +199,4 @@ function parseJson(bytes: Uint8Array, name: string): unknown {
   } catch (err) {
     throw bundleError('BUNDLE_DELTA_INVALID', `delta bundle ${name} is not valid JSON: ${messageOf(err)}`, { cause: err });
   }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

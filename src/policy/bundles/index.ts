@@ -1,6 +1,7 @@
 export { createBundleManager, BUNDLE_COMPONENT, EMBEDDED_BUNDLE_NAME } from './manager.ts';
 export type { ActivationEvent, ActivationListener, BundleManager, BundleManagerOptions } from './manager.ts';
-export { prepareBundle, checkRoots, isUnder } from './prepare.ts';
+export { prepareBundle, checkRoots } from './prepare.ts';
+export { isUnder } from './roots.ts';
 export { applyPatch, parseDelta, isDeltaBundle, PATCH_FILE } from './delta.ts';
 export type { DeltaBundle, PatchOperation } from './delta.ts';
 export type { PrepareOptions, PreparedBundle } from './prepare.ts';

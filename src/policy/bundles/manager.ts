@@ -1,4 +1,4 @@
-import type { ArtifactStore } from '../../collect/store.ts';
+import type { ArtifactStore } from '../../oci/store.ts';
 import { createSilentLogger, type Logger } from '../../common/logger.ts';
 import type { BundleConfig, KeyConfig, ServiceConfig } from '../../config/types.ts';
 import type { Metrics } from '../../status/metrics.ts';
@@ -8,7 +8,8 @@ import type { LoadBundleOptions } from '../engine/engine.ts';
 import type { LoadedBundle } from '../engine/types.ts';
 import { BundleLoader, type LoaderHost } from './loader.ts';
 import { createBundleMetrics } from './metrics.ts';
-import { isUnder, type PreparedBundle } from './prepare.ts';
+import type { PreparedBundle } from './prepare.ts';
+import { isUnder } from './roots.ts';
 import type { VerificationConfig } from './signatures.ts';
 import { FileSource, createSource } from './sources/index.ts';
 import type { BundleSource } from './sources/types.ts';

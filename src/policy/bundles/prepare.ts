@@ -2,6 +2,7 @@ import { readTarGz } from '../engine/archive.ts';
 import { loadBundle, withData, type LoadBundleOptions, type WasmBundle } from '../engine/engine.ts';
 import { applyPatch, deltaDigest, deltaManifest, isDeltaBundle, parseDelta } from './delta.ts';
 import { bundleError } from './error.ts';
+import { isUnder, trimRoot } from './roots.ts';
 import { assertSelfTests, parseSelfTests, runSelfTests, type SelfTestCase, type SelfTestReport } from './selftest.ts';
 import { verifyBundleSignatures, type SignatureReport, type VerificationConfig } from './signatures.ts';
 
@@ -94,17 +95,6 @@ export function checkRoots(bundle: WasmBundle, others: ReadonlyMap<string, reado
       }
     }
   }
-}
-
-/** True when slash path `path` equals `root` or lies below it; the root "" covers everything. */
-export function isUnder(path: string, root: string): boolean {
-  const p = trimRoot(path);
-  const r = trimRoot(root);
-  return r === '' || p === r || p.startsWith(`${r}/`);
-}
-
-function trimRoot(r: string): string {
-  return r.split('/').filter((s) => s !== '').join('/');
 }
 
 /** Top-level-to-leaf object paths of data, down to the first non-object (one path per leaf branch, bounded). */

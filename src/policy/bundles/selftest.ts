@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { messageOf } from '../../common/error.ts';
 import type { LoadedBundle } from '../engine/types.ts';
 import { bundleError } from './error.ts';
+import { isRecord as isObject } from '../../common/is-record.ts';
 
 /**
  * Bundle self-tests: decision cases shipped inside the bundle under `tests/`
@@ -125,8 +126,4 @@ export function subsetDiff(expected: unknown, actual: unknown, at: string): stri
 function short(v: unknown): string {
   const s = JSON.stringify(v) ?? 'undefined';
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

@@ -2,6 +2,7 @@ import { parse as parseYaml } from 'yaml';
 import { messageOf } from '../../common/error.ts';
 import { engineError } from './error.ts';
 import type { BundleManifest } from './types.ts';
+import { isRecord as isPlainObject } from '../../common/is-record.ts';
 
 export interface BundleContents {
   manifest: BundleManifest;
@@ -118,10 +119,6 @@ function mergeInto(target: Record<string, unknown>, src: Record<string, unknown>
     else if (isPlainObject(cur) && isPlainObject(v)) mergeInto(cur, v, file);
     else throw engineError('BUNDLE_DATA_INVALID', `bundle data file /${file} sets key ${k} that another data file already sets`);
   }
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 function stripSlash(p: string): string {

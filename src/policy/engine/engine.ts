@@ -10,9 +10,7 @@ import { DEFAULT_MEMORY, PolicyInstance, compilePolicy, evalErrorKind, type Cust
 import type { BundleManifest, EvaluationResult, LoadedBundle } from './types.ts';
 import { parseValueText } from './value-text.ts';
 import { importedMemoryMinPages, type WasmModule } from './wasm-api.ts';
-
-/** The entrypoints of the shipped policy (bundles/wasm-sbom.tar.gz). */
-export const DEFAULT_ENTRYPOINTS: readonly string[] = Object.freeze(['wasm/sbom', 'wasm/sbom/allow', 'wasm/sbom/deny']);
+import { isRecord as isObject } from '../../common/is-record.ts';
 
 export interface LoadBundleOptions {
   /** the bundle's configured name; default "default" */
@@ -340,10 +338,6 @@ function setAt(target: Record<string, unknown>, rel: readonly string[], value: u
     node = isObject(next) ? next : (node[seg] = {}) as Record<string, unknown>;
   }
   node[rel[rel.length - 1] as string] = value;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 function deepFreeze<T>(v: T): T {

@@ -1,4 +1,4 @@
-export { loadBundle, loadBundleFile, withData, embeddedBundlePath, DEFAULT_ENTRYPOINTS } from './engine.ts';
+export { loadBundle, loadBundleFile, withData, embeddedBundlePath } from './engine.ts';
 export type { LoadBundleOptions, WasmBundle } from './engine.ts';
 export { EngineError } from './error.ts';
 export type { EngineErrorCode, EvalErrorKind } from './error.ts';

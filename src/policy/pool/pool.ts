@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { InputV1 } from '../../assemble/input-v1.ts';
+import type { InputV1 } from '../../contract/input-v1.ts';
 import { serializeInputBytes } from '../../assemble/serialize.ts';
 import { WasmgateError } from '../../common/error.ts';
 import { createSilentLogger, type Logger } from '../../common/logger.ts';
-import { evaluateInput } from '../../decide/evaluate.ts';
+import { evaluateInput } from '../evaluate.ts';
 import { bundleSpec, type BundleSpec } from '../engine/engine.ts';
 import { EngineError, type EngineErrorCode } from '../engine/error.ts';
 import type { EvaluationResult, LoadedBundle } from '../engine/types.ts';

@@ -3,7 +3,7 @@
  * (the compiled module is shared, not recompiled) and answers a decision path on input already serialised as JSON.
  * Errors come back as values, with their stable code: a thrown error would lose it crossing the thread.
  */
-import { evaluateDecision } from '../../decide/evaluate.ts';
+import { evaluateDecision } from '../evaluate.ts';
 import { WasmgateError, messageOf } from '../../common/error.ts';
 import { bundleFromSpec, type BundleSpec, type WasmBundle } from '../engine/engine.ts';
 import type { EvaluationResult } from '../engine/types.ts';

@@ -11,6 +11,7 @@ import { evidencelessInput, MODULE_REF_MISSING, toDecisionInput } from './decisi
 import { ApiError, badRequest } from './errors.ts';
 import { flag, sendJson } from './json.ts';
 import { createRefCheck } from './ref-check.ts';
+import { isRecord as isObject } from '../../common/is-record.ts';
 
 type Query = URLSearchParams | undefined;
 
@@ -40,8 +41,6 @@ const BUILD = {
 };
 
 const MISSING_INPUT_WARNING = { code: 'api_usage_warning', message: "'input' key missing from the request" };
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** The OPA Data API over the Decider (decision paths) and the active bundle (every other path). */
 export function createDataApi(deps: ServerDeps): DataApi {
   const { config, decider, bundles, metrics, decisionLog } = deps;

@@ -1,5 +1,6 @@
-import type { ErrorEntry, RequestV1 } from '../../assemble/input-v1.ts';
+import type { ErrorEntry, RequestV1 } from '../../contract/input-v1.ts';
 import { badRequest } from './errors.ts';
+import { isRecord as isObject } from '../../common/is-record.ts';
 
 /** Fields of the input document wasmgate assembles itself for a decision path. */
 export const EVIDENCE_FIELDS: readonly string[] = ['signatures', 'sbom_attestations', 'provenance_attestations', 'other_attestations', 'vulnerability_scan', 'errors'];
@@ -12,8 +13,6 @@ export interface DecisionInput {
   ref: string | null;
   request: Partial<RequestV1> | undefined;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * What a caller may send for a path at, under or above a decision path: anything OPA

@@ -1,4 +1,4 @@
-import type { Evidence, InputV1, VulnerabilityMatch, WasmFactsV1 } from '../../assemble/input-v1.ts';
+import type { Evidence, InputV1, VulnerabilityMatch, WasmFactsV1 } from '../../contract/input-v1.ts';
 import { componentsFromSbom, type Component } from '../../analyse/sbom/index.ts';
 import { html, urlPart, type SafeHtml } from '../html.ts';
 import type { DecisionRecord } from '../ring.ts';

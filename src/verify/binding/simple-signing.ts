@@ -1,14 +1,11 @@
 import { SIMPLE_SIGNING_TYPE } from '../formats/media-types.ts';
 import type { ParseResult } from './statement.ts';
+import { isRecord as isObject } from '../../common/is-record.ts';
 
 export interface SimpleSigning {
   dockerManifestDigest: string;
   dockerReference?: string;
   optional: unknown;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Parses cosign's simple-signing payload (`critical.image.docker-manifest-digest`). */

@@ -1,4 +1,5 @@
 import { IN_TOTO_PAYLOAD_TYPE, STATEMENT_TYPES } from '../formats/media-types.ts';
+import { isRecord as isObject } from '../../common/is-record.ts';
 
 export interface StatementV1 {
   type: string;
@@ -8,10 +9,6 @@ export interface StatementV1 {
 }
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string };
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Parses an in-toto statement (v0.1 or v1) carried in a DSSE envelope. */
 export function parseStatement(payloadType: string, payload: Uint8Array): ParseResult<StatementV1> {

@@ -1,11 +1,10 @@
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import type { TransparencyLogEntry } from '@sigstore/bundle';
+import { isRecord as isObject } from '../../common/is-record.ts';
 
 /** The signer material a Rekor entry body records: a certificate or a public key (DER). */
 type Material = { $case: 'certificate'; der: Buffer } | { $case: 'public-key'; spki: Buffer };
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const get = (v: unknown, ...path: string[]): unknown => path.reduce<unknown>((o, k) => (isObject(o) ? o[k] : undefined), v);
 
 /** A base64 PEM (Rekor v1 bodies): certificate or public key. */

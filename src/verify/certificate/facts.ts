@@ -1,5 +1,5 @@
 import { X509Certificate } from '@sigstore/core';
-import type { CertificateFacts } from '../../assemble/input-v1.ts';
+import type { CertificateFacts } from '../../contract/input-v1.ts';
 import { decodeFulcioExtensions } from './fulcio.ts';
 
 /** Reads subject (SAN), issuer, validity and decoded Fulcio extensions from a leaf certificate. */

@@ -1,5 +1,5 @@
 import type { SerializedBundle } from '@sigstore/bundle';
-import type { RawEvidence } from '../../collect/types.ts';
+import type { RawEvidence } from '../../oci/types.ts';
 import type { Candidate } from './candidate.ts';
 import { AdaptError } from './adapt-error.ts';
 

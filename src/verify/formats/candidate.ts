@@ -1,5 +1,5 @@
 import type { SerializedBundle } from '@sigstore/bundle';
-import type { EvidenceFormat } from '../../assemble/input-v1.ts';
+import type { EvidenceFormat } from '../../contract/input-v1.ts';
 
 /** One piece of evidence adapted to a Sigstore bundle, ready for sigstore-js. */
 export interface Candidate {

@@ -1,4 +1,4 @@
-import type { RawEvidence } from '../../collect/types.ts';
+import type { RawEvidence } from '../../oci/types.ts';
 import { bundleToCandidate } from './bundle.ts';
 import type { Candidate } from './candidate.ts';
 import { legacyToCandidate } from './legacy.ts';

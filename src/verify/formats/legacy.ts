@@ -1,11 +1,12 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { SerializedBundle } from '@sigstore/bundle';
-import type { RawEvidence } from '../../collect/types.ts';
+import type { RawEvidence } from '../../oci/types.ts';
 import type { Candidate } from './candidate.ts';
 import { AdaptError } from './adapt-error.ts';
 import {
   ANN_CERTIFICATE, ANN_REKOR_BUNDLE, ANN_RFC3161, ANN_SIGNATURE, BUNDLE_V01_MEDIA_TYPE, DSSE_MEDIA_TYPE,
 } from './media-types.ts';
+import { isRecord as isObject } from '../../common/is-record.ts';
 
 type Json = Record<string, unknown>;
 
@@ -17,10 +18,6 @@ function parseJson(text: string, what: string): unknown {
   } catch (err) {
     throw new AdaptError(`${what} is not JSON`, err);
   }
-}
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Reads cosign's Rekor "bundle" annotation into a v0.1 tlog entry (SET only: legacy storage has no proof). */

@@ -1,12 +1,10 @@
 /** Media types and annotation keys of the evidence formats (cosign, Sigstore, in-toto). */
-export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
 export const DSSE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const BUNDLE_V01_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle+json;version=0.1';
 
 export const ANN_SIGNATURE = 'dev.cosignproject.cosign/signature';
 export const ANN_CERTIFICATE = 'dev.sigstore.cosign/certificate';
-export const ANN_CHAIN = 'dev.sigstore.cosign/chain';
 export const ANN_REKOR_BUNDLE = 'dev.sigstore.cosign/bundle';
 export const ANN_RFC3161 = 'dev.sigstore.cosign/rfc3161timestamp';
 

@@ -1,4 +1,4 @@
-import type { CertificateFacts } from '../../assemble/input-v1.ts';
+import type { CertificateFacts } from '../../contract/input-v1.ts';
 import { evidenceError, type EvidenceErrorV1 } from '../error.ts';
 import { describeMatcher, matches } from '../trust/matcher.ts';
 import { ROLES, type Role } from '../trust/config.ts';

@@ -2,7 +2,7 @@ import { createHash, X509Certificate as NodeX509 } from 'node:crypto';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
 import { toSignedEntity, Verifier, VerificationError, type SignedEntity } from '@sigstore/verify';
-import type { CertificateFacts } from '../../assemble/input-v1.ts';
+import type { CertificateFacts } from '../../contract/input-v1.ts';
 import { evidenceError, type EvidenceErrorV1 } from '../error.ts';
 import { certificateFacts } from '../certificate/facts.ts';
 import { identityRoles, matchIdentity } from '../identity/match.ts';

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import { resolveConfigPath } from '../../common/paths.ts';
+import { isRecord } from '../../common/is-record.ts';
 import { closest } from '../../common/did-you-mean.ts';
 import { VerifyError } from '../error.ts';
-import { TRUST_KNOWN_KEYS } from './known-keys.ts';
+import { TRUST_KNOWN_KEYS } from '../../config/trust-keys.ts';
 import { FULCIO_EXTENSION_NAMES } from '../certificate/fulcio.ts';
 import { PUBLIC_GOOD, ROLES, type KeylessIdentityConfigV1, type Role, type TrustConfigV1 } from './config.ts';
 import { parsePublicKey } from './keys.ts';
@@ -17,10 +18,6 @@ export interface LoadTrustOptions {
   baseDir?: string;
   /** the public-good root to use instead of the shipped copy (a root refreshed over `trust.tuf`) */
   publicGoodRoot?: TrustedRoot;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function fail(message: string): never {

@@ -3,6 +3,7 @@ import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { VerifyError } from '../error.ts';
 
 import publicGood from '../roots/public-good.trusted_root.json' with { type: 'json' };
+import { isRecord as isObject } from '../../common/is-record.ts';
 
 /** The Sigstore public-good trusted root shipped with wasmgate (no network needed). */
 export function loadPublicGoodRoot(): TrustedRoot {
@@ -45,10 +46,6 @@ export function toTrustedRoot(json: unknown, name: string): TrustedRoot {
   } catch (err) {
     throw new VerifyError('TRUSTED_ROOT_INVALID', `trusted root ${name}: not a Sigstore trusted root`, { cause: err });
   }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function checkValidity(path: string, validFor: unknown, out: string[]): void {

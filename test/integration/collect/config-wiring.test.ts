@@ -13,7 +13,7 @@ import { EMBEDDED_DEFAULT_CONFIG_YAML } from '../../../src/config/defaults.ts';
 import { parseConfig } from '../../../src/config/load.ts';
 import { createDecisionCache } from '../../../src/decide/cache.ts';
 import type { Decision } from '../../../src/decide/types.ts';
-import { createPipelineWiring } from '../../../src/server/pipeline-wiring.ts';
+import { createPipelineWiring } from '../../../src/wiring/pipeline-wiring.ts';
 import { createMetrics } from '../../../src/status/metrics.ts';
 import { createStatusRegistry } from '../../../src/status/registry.ts';
 import { CYCLONEDX_FIXTURE, cosignAttest, cosignSign, createCosignKey, pushWasmModule, type PushedModule } from '../../support/evidence.ts';

@@ -15,7 +15,7 @@ import { loadConfig } from '../../../src/config/load.ts';
 import { createDecisionCache } from '../../../src/decide/cache.ts';
 import { withDeadline } from '../../../src/decide/deadline.ts';
 import type { Decider } from '../../../src/decide/types.ts';
-import { createPipelineWiring } from '../../../src/server/pipeline-wiring.ts';
+import { createPipelineWiring } from '../../../src/wiring/pipeline-wiring.ts';
 import type { ServiceWiring } from '../../../src/server/wiring.ts';
 import { createMetrics } from '../../../src/status/metrics.ts';
 import { createStatusRegistry } from '../../../src/status/registry.ts';

@@ -4,7 +4,7 @@
  * recovers; over the queue bound a decision is denied with reason `overloaded` and counted.
  */
 import { fileURLToPath } from 'node:url';
-import type { InputV1 } from '../../../src/assemble/input-v1.ts';
+import type { InputV1 } from '../../../src/contract/input-v1.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCollector } from '../../../src/collect/collect.ts';
 import { parseConfig } from '../../../src/config/load.ts';

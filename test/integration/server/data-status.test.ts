@@ -11,7 +11,7 @@ import { createSilentLogger } from '../../../src/common/logger.ts';
 import { EMBEDDED_DEFAULT_CONFIG_YAML } from '../../../src/config/defaults.ts';
 import { parseConfig } from '../../../src/config/load.ts';
 import { startService, type RunningService } from '../../../src/server/index.ts';
-import { createPipelineWiring } from '../../../src/server/pipeline-wiring.ts';
+import { createPipelineWiring } from '../../../src/wiring/pipeline-wiring.ts';
 import { pushWasmModule } from '../../support/evidence.ts';
 import { startTestRegistry, type RunningRegistry } from '../../support/registries.ts';
 import { ROOT } from './helpers.ts';

@@ -11,7 +11,7 @@ import { createSilentLogger } from '../../../src/common/logger.ts';
 import { parseConfig } from '../../../src/config/load.ts';
 import { loadBundleFile } from '../../../src/policy/engine/index.ts';
 import { startService, type RunningService } from '../../../src/server/index.ts';
-import { createPipelineWiring } from '../../../src/server/pipeline-wiring.ts';
+import { createPipelineWiring } from '../../../src/wiring/pipeline-wiring.ts';
 import { createFakeDecider } from '../../support/fake-decider.ts';
 import { startTestService } from '../../support/service.ts';
 import { missingOutsideCi, requireTool } from '../../support/tools.ts';

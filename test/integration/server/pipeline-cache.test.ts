@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../../src/common/logger.ts';
 import { parseConfig } from '../../../src/config/load.ts';
 import { startService, type RunningService } from '../../../src/server/index.ts';
-import { createPipelineWiring } from '../../../src/server/pipeline-wiring.ts';
+import { createPipelineWiring } from '../../../src/wiring/pipeline-wiring.ts';
 import { EMBEDDED_DEFAULT_CONFIG_YAML } from '../../../src/config/defaults.ts';
 import { ROOT } from './helpers.ts';
 

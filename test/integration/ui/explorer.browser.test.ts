@@ -13,7 +13,7 @@ import { createSilentLogger } from '../../../src/common/logger.ts';
 import { EMBEDDED_DEFAULT_CONFIG_YAML } from '../../../src/config/defaults.ts';
 import { parseConfig } from '../../../src/config/load.ts';
 import { startService, type RunningService } from '../../../src/server/index.ts';
-import { createPipelineWiring } from '../../../src/server/pipeline-wiring.ts';
+import { createPipelineWiring } from '../../../src/wiring/pipeline-wiring.ts';
 import { hostileDecision, XSS } from '../../support/hostile-decision.ts';
 import { startTestService } from '../../support/service.ts';
 import { requireTool } from '../../support/tools.ts';

@@ -13,7 +13,7 @@ import { createSilentLogger } from '../../../src/common/logger.ts';
 import { packagePath } from '../../../src/common/paths.ts';
 import { parseConfig } from '../../../src/config/load.ts';
 import { createDecisionCache } from '../../../src/decide/cache.ts';
-import { createPipelineWiring } from '../../../src/server/pipeline-wiring.ts';
+import { createPipelineWiring } from '../../../src/wiring/pipeline-wiring.ts';
 import { startService, type RunningService } from '../../../src/server/service.ts';
 import { createMetrics } from '../../../src/status/metrics.ts';
 import { createStatusRegistry } from '../../../src/status/registry.ts';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { VulnerabilityScan } from '../../../src/assemble/input-v1.ts';
+import type { VulnerabilityScan } from '../../../src/contract/input-v1.ts';
 import { componentsFromCargoLock } from '../../../src/analyse/sbom/index.ts';
 import { ingestTrivy, loadOsvDatabase, scanComponents, type OsvDatabase } from '../../../src/analyse/vulns/index.ts';
 

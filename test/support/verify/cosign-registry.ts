@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CollectedEvidence, OciDescriptor, RawEvidence } from '../../../src/collect/types.ts';
+import type { CollectedEvidence, OciDescriptor, RawEvidence } from '../../../src/oci/types.ts';
 import { requireTool } from '../tools.ts';
 
 export interface TestRegistry {

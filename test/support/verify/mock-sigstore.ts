@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, initializeTSA } from '@sigstore/mock';
 import { dsse } from '@sigstore/core';
-import type { ModuleTarget, RawEvidence } from '../../../src/collect/types.ts';
+import type { ModuleTarget, RawEvidence } from '../../../src/oci/types.ts';
 
 const b64 = (b: Uint8Array | string): string => Buffer.from(b).toString('base64');
 const b64url = (s: string): string => Buffer.from(s).toString('base64url');

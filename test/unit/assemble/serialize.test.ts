@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { componentsFromSbom } from '../../../src/analyse/sbom/index.ts';
 import { componentsFromSbomOnce } from '../../../src/analyse/sbom/memo.ts';
-import type { InputV1 } from '../../../src/assemble/input-v1.ts';
+import type { InputV1 } from '../../../src/contract/input-v1.ts';
 import { serializeInput, serializeInputBytes } from '../../../src/assemble/serialize.ts';
 import { createCollector } from '../../../src/collect/collect.ts';
 import { EMBEDDED_DEFAULT_CONFIG_YAML } from '../../../src/config/defaults.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Evidence, InputV1 } from '../../../src/assemble/input-v1.ts';
+import type { Evidence, InputV1 } from '../../../src/contract/input-v1.ts';
 import { denyCauses } from '../../../src/decide/causes.ts';
 
 const SBOM_REASON = 'WASM module missing a valid CycloneDX SBOM attestation from the build pipeline.';

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../../src/common/logger.ts';
 import { withDeadline } from '../../../src/decide/deadline.ts';
 import { CallerError } from '../../../src/decide/error.ts';
-import { withDecisionLog } from '../../../src/decide/logged.ts';
+import { withDecisionLog } from '../../../src/logs/logged-decider.ts';
 import type { DecisionLogRecord } from '../../../src/logs/event.ts';
 import { createGatekeeperRouter } from '../../../src/integrations/gatekeeper/index.ts';
 import { createPolicyHandler, toWasmcloudOptions } from '../../../src/integrations/wasmcloud/index.ts';

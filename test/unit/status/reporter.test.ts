@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../../src/common/logger.ts';
 import { parseConfig } from '../../../src/config/load.ts';
 import { createOpaConsoleLogger } from '../../../src/logs/index.ts';
-import { createMetrics, createStatusRegistry, startStatusReporter } from '../../../src/status/index.ts';
+import { createMetrics, createStatusRegistry } from '../../../src/status/index.ts';
+import { startStatusReporter } from '../../../src/logs/index.ts';
 
 describe('startStatusReporter (OPA\'s status plugin)', () => {
   let server: Server | undefined;

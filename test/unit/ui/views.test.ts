@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { uiEnabled } from '../../../src/ui/enabled.ts';
+import { uiEnabled } from '../../../src/server/ui-enabled.ts';
 import { toRecord } from '../../../src/ui/ring.ts';
 import { advisoryUrl, decisionPage, disagreements, reasonTarget, standaloneReport } from '../../../src/ui/views/decision.ts';
 import { listPage } from '../../../src/ui/views/list.ts';

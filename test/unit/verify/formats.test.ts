@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadTrustPolicy, verifyEvidence } from '../../../src/verify/index.ts';
-import type { RawEvidence } from '../../../src/collect/types.ts';
+import type { RawEvidence } from '../../../src/oci/types.ts';
 import { fakeModule } from '../../support/verify/mock-sigstore.ts';
 
 const mod = fakeModule();

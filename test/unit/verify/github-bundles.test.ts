@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { CollectedEvidence, ModuleTarget, RawEvidence } from '../../../src/collect/types.ts';
+import type { CollectedEvidence, ModuleTarget, RawEvidence } from '../../../src/oci/types.ts';
 import { loadTrustPolicy, verifyEvidence, type VerifiedEvidence } from '../../../src/verify/index.ts';
 import { createMockSigstore } from '../../support/verify/mock-sigstore.ts';
 

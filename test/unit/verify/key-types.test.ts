@@ -1,6 +1,6 @@
 import { createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { CollectedEvidence, RawEvidence } from '../../../src/collect/types.ts';
+import type { CollectedEvidence, RawEvidence } from '../../../src/oci/types.ts';
 import { loadTrustPolicy, verifyEvidence } from '../../../src/verify/index.ts';
 import { fakeModule, keySignedBundle, keySignedLegacySignature, simpleSigningPayload, statement } from '../../support/verify/mock-sigstore.ts';
 

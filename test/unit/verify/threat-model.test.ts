@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTrustPolicy, verifyEvidence, type TrustPolicy } from '../../../src/verify/index.ts';
-import type { CollectedEvidence, ModuleTarget, RawEvidence } from '../../../src/collect/types.ts';
+import type { CollectedEvidence, ModuleTarget, RawEvidence } from '../../../src/oci/types.ts';
 import {
   bundleAttestation, createMockSigstore, fakeModule, githubClaims, legacyAttestation, legacySignature, simpleSigningPayload,
   statement, type MockSigstore, type Signer,

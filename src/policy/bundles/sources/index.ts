@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { ArtifactStore } from '../../../collect/store.ts';
+import type { ArtifactStore } from '../../../oci/store.ts';
 import type { BundleConfig, ServiceConfig } from '../../../config/types.ts';
 import { RegistryClient } from '../../../registry/index.ts';
 import { bundleError } from '../error.ts';

@@ -1,4 +1,4 @@
-import type { ArtifactStore } from '../../../collect/store.ts';
+import type { ArtifactStore } from '../../../oci/store.ts';
 import { messageOf } from '../../../common/error.ts';
 import { parseReference } from '../../../resolve/index.ts';
 import { BundleError, bundleError } from '../error.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectWasm } from '../../../../src/analyse/wasm/index.ts';
-import type { Evidence, InputV1, WasmFactsV1 } from '../../../../src/assemble/input-v1.ts';
+import type { Evidence, InputV1, WasmFactsV1 } from '../../../../src/contract/input-v1.ts';
 import { buildBundle } from '../../../../src/cli/commands/bundle-build.ts';
 import { loadBundleFile, type WasmBundle } from '../../../../src/policy/engine/index.ts';
 import { missingOutsideCi, requireTool } from '../../../support/tools.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inspectWasm, type WasmFacts } from '../../../../src/analyse/wasm/index.ts';
-import type { WasmProducers } from '../../../../src/assemble/input-v1.ts';
+import type { WasmProducers } from '../../../../src/contract/input-v1.ts';
 import { missingOutsideCi } from '../../../support/tools.ts';
 import { componentNamesByWasmTools, objdump, readReal, realFixtures, wasmTools } from '../../../support/wasm/reference-tools.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inspectWasmLayer, WasmInspectError } from '../../../../src/analyse/wasm/index.ts';
-import type { ArtifactStore, FetchOptions } from '../../../../src/collect/store.ts';
+import type { ArtifactStore, FetchOptions } from '../../../../src/oci/store.ts';
 import { readComponentFixture } from '../../../support/wasm/fixtures.ts';
 
 /** An in-memory ArtifactStore serving blobs by digest, recording what was asked. */

@@ -1,5 +1,7 @@
-import type { DecisionLogRecord, DecisionTransport } from '../logs/event.ts';
-import type { Decider, Decision, DecisionRequest } from './types.ts';
+import type { DecisionLogRecord } from './event.ts';
+import type { Decider, Decision, DecisionRequest } from '../decide/types.ts';
+
+export type { DecisionLogContext } from '../decide/types.ts';
 
 /** Where decisions are logged: the decision logger's `log` (never blocks, never throws). */
 export interface DecisionLogTarget {
@@ -7,27 +9,6 @@ export interface DecisionLogTarget {
   log(record: DecisionLogRecord): void;
 }
 
-/** What a transport knows about the ask that the decision itself does not (all optional). */
-export interface DecisionLogContext {
-  transport: DecisionTransport;
-  /** the path as the caller asked it (default: the decided path) */
-  path?: string;
-  /**
-   * What the caller was answered, derived from the decision (default: the
-   * verdict `{allow, deny, digest}`); `undefined` logs an undefined decision.
-   */
-  answer?: (d: Decision) => unknown;
-  /** the caller's input as sent, logged when no input was assembled */
-  callerInput?: unknown;
-  requested_by?: string;
-  /** OPA's req_id: the HTTP request's number */
-  req_id?: number;
-  headers?: Readonly<Record<string, string | string[] | undefined>>;
-  /** process.hrtime.bigint() when the transport's handler started: timer_server_handler_ns */
-  started?: bigint;
-  /** extra timers measured by the transport (timer_rego_input_parse_ns, …) */
-  metrics?: Record<string, number>;
-}
 
 /** The verdict wasmgate answers outside the Data API (Gatekeeper, wasmCloud, the CLI). */
 export function verdictOf(d: Decision): { allow: boolean; deny: string[]; digest: string | null } {

@@ -11,7 +11,7 @@ import { createBundleManager, type BundleManagerOptions } from '../policy/bundle
 import { loadTrustPolicy } from '../verify/trust/load.ts';
 import type { TrustPolicy } from '../verify/trust/policy.ts';
 import { TufRootRefresher, tufSettingsFromConfig, type TufTrustedRoot } from '../verify/trust/tuf.ts';
-import type { ErrorEntry } from '../assemble/input-v1.ts';
+import type { ErrorEntry } from '../contract/input-v1.ts';
 import type { Logger } from '../common/logger.ts';
 import { durationMs } from '../config/duration.ts';
 import type { VulnerabilityDbConfig } from '../config/types.ts';
@@ -19,7 +19,7 @@ import type { Metrics } from '../status/metrics.ts';
 import type { ComponentState } from '../status/types.ts';
 import { createVerificationCache } from '../verify/cache.ts';
 import { createEvaluationPool } from '../policy/pool/pool.ts';
-import { RELOADABLE, type ServiceWiring, type Wire } from './wiring.ts';
+import { RELOADABLE, type ServiceWiring, type Wire } from '../server/wiring.ts';
 
 export interface PipelineWiringOptions {
   /** relative paths in the config (trust keys and roots, the vulnerability DB, the persistence directory) resolve from here */

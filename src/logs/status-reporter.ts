@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { messageOf } from '../common/error.ts';
 import type { Logger } from '../common/logger.ts';
-import { createOpaConsoleLogger } from '../logs/console-sink.ts';
+import { createOpaConsoleLogger } from './console-sink.ts';
 import type { ServiceConfig, StatusConfig } from '../config/types.ts';
-import type { Metrics } from './metrics.ts';
-import type { StatusRegistry } from './registry.ts';
-import type { StatusSnapshot } from './types.ts';
+import type { Metrics } from '../status/metrics.ts';
+import type { StatusRegistry } from '../status/registry.ts';
+import type { StatusSnapshot } from '../status/types.ts';
 
 export interface StatusReporterOptions {
   config: StatusConfig;

@@ -1,6 +1,6 @@
-import type { InputV1 } from '../assemble/input-v1.ts';
+import type { InputV1 } from '../contract/input-v1.ts';
 import { serializeInputBytes } from '../assemble/serialize.ts';
-import type { EvaluationResult, LoadedBundle } from '../policy/engine/types.ts';
+import type { EvaluationResult, LoadedBundle } from './engine/types.ts';
 
 /** What evaluateDecision needs of a bundle (a LoadedBundle, or a bundle bound to input already serialised). */
 export type DecisionEvaluator = Pick<LoadedBundle, 'entrypoints' | 'evaluate' | 'evaluateMany'>;

@@ -1,4 +1,4 @@
-import { isLoopback, type ListenTarget } from '../server/transports/targets.ts';
+import { isLoopback, type ListenTarget } from './transports/targets.ts';
 
 /**
  * `ui.enabled`: explicit true/false wins; unset (null) means on when every listener is

@@ -1,3 +1,5 @@
+import { isRecord } from '../common/is-record.ts';
+
 /**
  * The keys each mapping of the `trust:` config section may hold: one list read by both `loadTrustPolicy`
  * (which rejects anything else) and the config validator (which reports typos with the rest of the config's
@@ -19,9 +21,6 @@ export interface UnknownTrustKey {
   known: readonly string[];
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Every unknown key in a raw `trust:` section (structure only: no files are read, values are not checked). */
 export function unknownTrustKeys(trust: unknown): UnknownTrustKey[] {

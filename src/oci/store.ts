@@ -1,4 +1,4 @@
-import type { ManifestDocument } from '../registry/manifest.ts';
+import type { ManifestDocument } from './manifest.ts';
 import type { OciDescriptor } from './types.ts';
 
 /** Options every store call takes. */
