@@ -19,6 +19,8 @@ describe('decision cache behind the real pipeline', () => {
   let url: string;
   beforeAll(async () => {
     const config = parseConfig(EMBEDDED_DEFAULT_CONFIG_YAML, { overrides: { addr: '127.0.0.1:0' }, env: {} });
+    // the moved-tag case copies the demo store into a temporary directory: a configured layout root too
+    config.registries.layouts = [...config.registries.layouts, tmpdir()];
     svc = await startService({ config, wire: createPipelineWiring({ baseDir: ROOT }), logger: createSilentLogger(), env: {} });
     url = `http://${svc.addresses[0]!}`;
   });

@@ -134,7 +134,8 @@ describe('decision explorer in headless chromium', () => {
     expect(binary).toContain('No verified SBOM to compare');
     expect(binary).toContain('smallvec 1.6.0 (crates.io)');
     const input = JSON.parse(await page.$eval('#input-doc', (p) => p.textContent ?? '')) as { module: { ref: string } };
-    expect(input.module.ref).toBe('oci:demo/store:spoofed');
+    // the tag was resolved first: the input names the module by digest
+    expect(input.module.ref).toBe('oci:demo/store@sha256:1656e295252950ea79bfd8d34d5ab55e3df19d3189d7f9e9aab21602656957cf');
     await page.screenshot({ path: join(OUT, 'denied.png'), fullPage: true });
     await page.screenshot({ path: join(OUT, 'denied-top.png'), clip: { x: 0, y: 0, width: 1200, height: 1250 } });
     // readable on a phone: nothing wider than the screen
