@@ -129,7 +129,7 @@ describe.skipIf(missingOutsideCi('opa'))('npm pack → npm install into an empty
         child.stderr.on('data', onData);
         child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`wasmgate serve exited ${code}:\n${log}`)); });
       });
-      const ask = async (): Promise<{ result?: { allow?: boolean; digest?: string; deny?: string[] } }> => (await fetch(`http://${address}/v1/data/wasm/sbom`, {
+      const ask = async (): Promise<{ result?: { allow?: boolean; digest?: string; deny?: string[] } }> => (await fetch(`http://${address}/v1/data/wasm/sbom?verdict`, {
         method: 'POST',
         body: JSON.stringify({ input: { module: { ref: 'oci:node_modules/wasmgate/demo/store:payments' } } }),
       })).json() as Promise<{ result?: { allow?: boolean; digest?: string; deny?: string[] } }>;
