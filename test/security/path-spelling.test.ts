@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, type RunningServe } from '../support/e2e.ts';
+import { startServeWith, type RunningServe } from '../support/e2e.ts';
 import { freePort } from '../integration/server/helpers.ts';
 
 const VULNERABLE = 'oci:demo/store:vulnerable';
@@ -195,36 +195,6 @@ describe('path spelling cannot smuggle caller evidence into a decision (issue 21
 });
 
 /** `wasmgate serve` on its embedded default (demo store, trust and data), on a free port and socket. */
-async function startServeDefault(port: number, socket: string): Promise<RunningServe> {
-  const { spawn } = await import('node:child_process');
-  const { existsSync } = await import('node:fs');
-  const child = spawn(process.execPath, [join(REPO, 'bin', 'wasmgate.js'), 'serve', '--addr', `127.0.0.1:${port}`, '--unix-socket', socket], { cwd: REPO, env: { ...process.env, WASMGATE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { out += c.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const until = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`wasmgate serve exited early:\n${out}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/health?bundles`).then((r) => r.ok, () => false);
-    if (ok && existsSync(socket)) break;
-    if (Date.now() > until) {
-      child.kill('SIGKILL');
-      throw new Error(`wasmgate serve did not come up:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url: `http://127.0.0.1:${port}`,
-    pid: child.pid ?? 0,
-    socket,
-    output: () => out,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      const code = await exited;
-      clearTimeout(t);
-      return code;
-    },
-  };
+function startServeDefault(port: number, socket: string): Promise<RunningServe> {
+  return startServeWith(['--addr', `127.0.0.1:${port}`, '--unix-socket', socket], socket, port, { readyPath: '/health?bundles', timeoutMs: 60_000 });
 }

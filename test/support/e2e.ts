@@ -160,16 +160,24 @@ export interface RunningServe {
 
 /** Spawns `wasmgate serve --config <config>` on a free port and `<dir>/wasmgate.sock`. */
 export async function startServe(configPath: string, socket: string, port: number): Promise<RunningServe> {
-  const child = spawn(process.execPath, [WASMGATE_BIN, 'serve', '--config', configPath], { cwd: REPO, env: { ...process.env, WASMGATE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startServeWith(['--config', configPath], socket, port);
+}
+
+/**
+ * Spawns `wasmgate serve <args>` (which must listen on 127.0.0.1:<port> and <socket>) and waits until it answers
+ * `readyPath` (default `/health`) on TCP and its socket exists.
+ */
+export async function startServeWith(args: string[], socket: string, port: number, o: { readyPath?: string; timeoutMs?: number } = {}): Promise<RunningServe> {
+  const child = spawn(process.execPath, [WASMGATE_BIN, 'serve', ...args], { cwd: REPO, env: { ...process.env, WASMGATE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c: Buffer) => { if (out.length < 65536) out += c.toString(); });
   child.stderr.on('data', (c: Buffer) => { if (out.length < 65536) out += c.toString(); });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 30_000;
+  const until = Date.now() + (o.timeoutMs ?? 30_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wasmgate serve exited early:\n${out}`);
-    const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}${o.readyPath ?? '/health'}`).then((r) => r.ok, () => false);
     if (ok && existsSync(socket)) break;
     if (Date.now() > until) {
       child.kill('SIGKILL');
