@@ -141,7 +141,7 @@ async function main(): Promise<void> {
     await writeResult('fleet', result);
     await writeDocSection('fleet', `## Fleet mode: sidecars sharing through Redis
 
-${describeMachine(machine)} ${SIDECARS} \`wasmgate serve\` processes, ${MODULES} modules (keyless signature, CycloneDX SBOM,
+${describeMachine(machine)}. ${SIDECARS} \`wasmgate serve\` processes, ${MODULES} modules (keyless signature, CycloneDX SBOM,
 SLSA provenance) in the loopback test registry behind a request-counting proxy, a real \`redis-server\`; each module
 asked by all ${SIDECARS} sidecars at once. Reproduce: \`npm run bench -- fleet\`.
 
