@@ -10,6 +10,7 @@ export interface SharedDecisionOptions {
   lockMs: number;
   /** how long a sidecar waits for another one's answer before deciding itself */
   waitMs: number;
+  /** the first wait between two looks for another sidecar's answer; each next wait doubles, up to 100 ms */
   pollMs: number;
   integrityKey: Buffer | null;
   defaultPath: string;
@@ -27,6 +28,7 @@ function isStored(v: unknown): v is Stored {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const MAX_POLL_MS = 100;
 
 /**
  * Shares decisions for digest-pinned refs across sidecars. A shared entry is used only when it was written under the
@@ -82,9 +84,12 @@ export function withSharedDecisions(inner: Decider, store: SharedStore, versions
         }
       }
       // Another sidecar holds the lock: wait for its answer, bounded, then decide here.
+      // Backing off: a look is one GET, and a fleet of waiters looking every few ms costs more CPU than it saves.
       const until = performance.now() + o.waitMs;
+      let pause = o.pollMs;
       while (performance.now() < until && !signal?.aborted) {
-        await sleep(o.pollMs);
+        await sleep(Math.min(pause, Math.max(1, until - performance.now())));
+        pause = Math.min(pause * 2, MAX_POLL_MS);
         const answer = await lookup();
         if (answer) return answer;
       }
