@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
 import { requireTool } from './tools.ts';
 import { freePort } from './registries.ts';
+import { check } from '../../src/cli/commands/check.ts';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const WASMGATE_BIN = join(REPO, 'bin', 'wasmgate.js');
@@ -209,4 +210,13 @@ export async function curlJson(args: string[]): Promise<{ status: number; body: 
   if (r.code !== 0) throw new Error(`curl failed (${r.code}): ${r.stderr}`);
   const nl = r.stdout.lastIndexOf('\n');
   return { status: Number(r.stdout.slice(nl + 1)), body: r.stdout.slice(0, nl) };
+}
+
+/** `wasmgate check <ref> --config <config>` in this process: the exit code and the printed text. */
+export async function checkInProcess(ref: string, config: string): Promise<{ code: number; out: string }> {
+  let out = '';
+  const code = await check(ref, { config }, (s) => {
+    out += s;
+  });
+  return { code, out };
 }

@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { check } from '../../../src/cli/commands/check.ts';
 import { EMBEDDED_DEFAULT_CONFIG_YAML } from '../../../src/config/defaults.ts';
-import { MSG_SBOM, REPO, runWasmgate } from '../../support/e2e.ts';
+import { MSG_SBOM, REPO, runWasmgate, checkInProcess } from '../../support/e2e.ts';
 import { pushWasmModule } from '../../support/evidence.ts';
 
 type Doc = Record<string, unknown>;
@@ -39,13 +38,7 @@ async function demoConfig(edit: (doc: Doc) => void = () => undefined): Promise<s
   return path;
 }
 
-async function decide(ref: string, config: string): Promise<{ code: number; out: string }> {
-  let out = '';
-  const code = await check(ref, { config }, (s) => {
-    out += s;
-  });
-  return { code, out };
-}
+const decide = checkInProcess;
 
 describe('fail closed: each input the decision depends on, absent', () => {
   it('the baseline: with every input present the clean module is allowed', async () => {

@@ -20,8 +20,8 @@ import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { check } from '../../../src/cli/commands/check.ts';
 import { EMBEDDED_DEFAULT_CONFIG_YAML } from '../../../src/config/defaults.ts';
+import { checkInProcess } from '../../support/e2e.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const DEMO_STORE = join(REPO, 'demo/store');
@@ -114,13 +114,7 @@ async function configFor(entry: { file: string; configMap?: string }, name: stri
   return path;
 }
 
-async function decide(ref: string, config: string): Promise<{ code: number; out: string }> {
-  let out = '';
-  const code = await check(ref, { config }, (s) => {
-    out += s;
-  });
-  return { code, out };
-}
+const decide = checkInProcess;
 
 describe('the shipped configs', () => {
   it('are all listed here: every wasmgate config under deploy/ (files and ConfigMaps) has its end-to-end test', () => {
