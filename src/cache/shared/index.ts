@@ -8,7 +8,8 @@ import type { Metrics } from '../../status/metrics.ts';
 import type { StatusRegistry } from '../../status/registry.ts';
 import { withSharedDecisions } from './decisions.ts';
 import { withSharedDefaults } from './config.ts';
-import { createRedisStore, redactUrl } from './redis-store.ts';
+import { redactUrl } from '../../config/redact.ts';
+import { createRedisStore } from './redis-store.ts';
 import type { SharedStore } from './store.ts';
 
 export type { SharedStore, SharedLock, SharedStoreState } from './store.ts';

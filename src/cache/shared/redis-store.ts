@@ -16,8 +16,6 @@ const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 
 import { redactUrl } from '../../config/redact.ts';
 
-export { redactUrl };
-
 function options(c: SharedCacheConfig, baseDir: (p: string) => string): RedisOptions {
   const password = c.password_file ? readFileSync(baseDir(c.password_file), 'utf8').trim() : (c.password ?? undefined);
   return {
