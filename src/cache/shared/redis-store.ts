@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../../common/logger.ts';
+import { redactUrl } from '../../config/redact.ts';
 import type { ResolvedSharedCacheConfig as SharedCacheConfig } from './config.ts';
 import type { SharedLock, SharedStore, SharedStoreState } from './store.ts';
 
@@ -14,7 +15,6 @@ export interface RedisStoreHooks {
 // Compare-and-delete: a lock is released only by the holder whose token it still carries.
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
-import { redactUrl } from '../../config/redact.ts';
 
 function options(c: SharedCacheConfig, baseDir: (p: string) => string): RedisOptions {
   const password = c.password_file ? readFileSync(baseDir(c.password_file), 'utf8').trim() : (c.password ?? undefined);
