@@ -65,10 +65,15 @@ async function decide(s: Server, ref: string, request?: Record<string, unknown>)
   return { ...j.result, ms };
 }
 
+/** Deny reasons of a decision that never reached the policy (src/decide/reasons.ts), apart from timeouts. */
+const FAIL_CLOSED = /^(registry_|module_not_found|digest_mismatch|evidence_too_large|no_trusted_policy|vulnerability_db_unavailable|invalid_|overloaded|internal_error)/;
+
 /** The first answer once the server is warm: a cold first decision on a loaded machine can overrun its deadline. */
 async function settled(s: Server, ref: string): Promise<Awaited<ReturnType<typeof decide>>> {
   for (let i = 0; ; i++) {
     const d = await decide(s, ref);
+    const failClosed = d.deny.find((m) => FAIL_CLOSED.test(m));
+    if (failClosed) throw new Error(`${ref} was denied fail-closed (${failClosed}): fix the bench setup, or it times the wrong path`);
     if (!d.deny.some((m) => m.startsWith('timeout:')) || i >= 10) return d;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -191,11 +196,13 @@ async function main(): Promise<void> {
     const viaProxy = (ref: string): string => ref.replace(registry.host, proxy.host);
     const tagRef = pushed.tagRef;
     const digestRef = pushed.ref;
-    const config = async (name: string, extra: string, tail = ''): Promise<string> => {
+    // the demo RustSec copy is frozen: this tree would deny it as stale (vulnerability_db.max_age, default 7d), and a
+    // fail-closed deny is never cached, so the bench would time the wrong path; the tree before issue 20 has no such key
+    const config = async (name: string, extra: string, tail = '', frozenDbOk = true): Promise<string> => {
       const file = join(work, `${name}.yaml`);
       await writeFile(file, `${tail}registries: {allow: ["${registry.host}", "${proxy.host}"], insecure: ["${registry.host}", "${proxy.host}"]${extra}}
 trust: {keys: [{id: bench, path: ${key.pub}}]}
-vulnerability_db: {path: ${DB}}
+vulnerability_db: {path: ${DB}${frozenDbOk ? ', max_age: null' : ''}}
 decision_logs: {console: false}
 `);
       return file;
@@ -233,7 +240,7 @@ decision_logs: {console: false}
     await stopAll();
     if (BEFORE) {
       stage('before');
-      s = await start(BEFORE, await config('before', ''), 'before');
+      s = await start(BEFORE, await config('before', '', '', false), 'before');
       mixedRows.push(await mixed(s, 'before (no tag resolution, no verification cache, no pool)', bigCachedRef, digestRef));
       uncachedRows.push(await uncached(s, 'before', digestRef));
       await stopAll();

@@ -13,9 +13,10 @@
     process.exit(2);
   }
 }
-// wasmgate CLI entry. Runs the compiled build when present (an installed package),
-// else the TypeScript sources directly (Node.js 22.18+/24 strip types natively).
+// wasmgate CLI entry. Runs the TypeScript sources directly in a checkout (Node.js 22.18+/24 strip types
+// natively), so a dist/ left over from a build never shadows them; the compiled build in an installed package,
+// which ships dist/ and not the sources.
 import { existsSync } from 'node:fs';
 
-const compiled = new URL('../dist/src/cli/main.js', import.meta.url);
-await import(existsSync(compiled) ? compiled.href : new URL('../src/cli/main.ts', import.meta.url).href);
+const sources = new URL('../src/cli/main.ts', import.meta.url);
+await import(existsSync(sources) ? sources.href : new URL('../dist/src/cli/main.js', import.meta.url).href);

@@ -35,15 +35,21 @@ embedded_dependencies contains dep if {
 	dep.source in embedded_checked_sources
 }
 
-verified_sbom_predicates contains attest.predicate if {
-	some attest in input.sbom_attestations
+# The verified SBOMs and the packages they list are functions, not rules: a rule's value is part of the package
+# document data.wasm.sbom that OPA clients ask for, and a verified SBOM predicate can be hundreds of KiB. They are
+# computed only when rule 1 is on and the binary embeds a dependency list.
+verified_sbom_predicates(attestations) := {attest.predicate |
+	some attest in attestations
 	attest.verified == true
 	is_object(attest.predicate)
 }
 
-# CycloneDX: every object under a `components` array (nested ones too) and metadata.component.
-sbom_packages contains {"name": c.name, "version": c.version} if {
-	some predicate in verified_sbom_predicates
+# CycloneDX: every object under a `components` array (nested ones too) and metadata.component;
+# SPDX 2.x: packages[].name / versionInfo.
+sbom_packages(predicates) := (cyclonedx_components(predicates) | cyclonedx_metadata_components(predicates)) | spdx_packages(predicates)
+
+cyclonedx_components(predicates) := {{"name": c.name, "version": c.version} |
+	some predicate in predicates
 	walk(predicate, [path, c])
 	count(path) >= 2
 	path[count(path) - 2] == "components"
@@ -52,38 +58,39 @@ sbom_packages contains {"name": c.name, "version": c.version} if {
 	is_string(c.version)
 }
 
-sbom_packages contains {"name": c.name, "version": c.version} if {
-	some predicate in verified_sbom_predicates
+cyclonedx_metadata_components(predicates) := {{"name": c.name, "version": c.version} |
+	some predicate in predicates
 	c := predicate.metadata.component
 	is_string(c.name)
 	is_string(c.version)
 }
 
-# SPDX 2.x: packages[].name / versionInfo.
-sbom_packages contains {"name": p.name, "version": p.versionInfo} if {
-	some predicate in verified_sbom_predicates
+spdx_packages(predicates) := {{"name": p.name, "version": p.versionInfo} |
+	some predicate in predicates
 	some p in predicate.packages
 	is_string(p.name)
 	is_string(p.versionInfo)
 }
 
-sbom_versions_of(name) := {p.version | some p in sbom_packages; p.name == name}
-
 deny contains msg if {
 	inspection_config.embedded_deps_must_match_sbom == true
-	count(verified_sbom_predicates) > 0
+	count(embedded_dependencies) > 0
+	predicates := verified_sbom_predicates(input.sbom_attestations)
+	count(predicates) > 0
+	packages := sbom_packages(predicates)
 	some dep in embedded_dependencies
-	versions := sbom_versions_of(dep.name)
+	versions := {p.version | some p in packages; p.name == dep.name}
+	msg := embedded_dependency_mismatch(dep, versions)
+}
+
+embedded_dependency_mismatch(dep, versions) := msg if {
 	count(versions) > 0
 	not dep.version in versions
 	msg := sprintf("WASM module embeds %s %s, but its verified SBOM says %s %s.", [dep.name, dep.version, dep.name, concat(", ", sort(versions))])
 }
 
-deny contains msg if {
-	inspection_config.embedded_deps_must_match_sbom == true
-	count(verified_sbom_predicates) > 0
-	some dep in embedded_dependencies
-	count(sbom_versions_of(dep.name)) == 0
+embedded_dependency_mismatch(dep, versions) := msg if {
+	count(versions) == 0
 	msg := sprintf("WASM module embeds %s %s, which its verified SBOM does not list.", [dep.name, dep.version])
 }
 

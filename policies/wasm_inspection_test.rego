@@ -50,6 +50,14 @@ ring_msg := "WASM module embeds ring 0.17.7, but its verified SBOM says ring 0.1
 
 # ---- rule 1 ----
 
+# The package document OPA clients ask for (data.wasm.sbom) holds the verdict and small rules, not a copy of the
+# verified SBOM: the SBOM's packages are read through functions.
+test_package_document_carries_no_sbom_copy if {
+	doc := sbom with input as ring_input with data.wasm.sbom.config.inspection as all_on
+	ring_msg in doc.deny
+	not contains(json.marshal(doc), "pkg:cargo/ring@0.17.8")
+}
+
 test_embedded_version_mismatch_denied if {
 	ring_msg in sbom.deny with input as ring_input with data.wasm.sbom.config.inspection as all_on
 }

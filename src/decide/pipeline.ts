@@ -42,7 +42,7 @@ export interface PipelineDeps {
   /** verification (default verifyEvidence); e.g. a verification cache's `verify` */
   verify?: (collected: CollectedEvidence, trust: TrustPolicy, opts: VerifyOptions) => Promise<VerifiedEvidence>;
   /** evaluation of an uncached decision (default: on this thread); e.g. a worker pool's `evaluate` */
-  evaluate?: (bundle: LoadedBundle, path: string, input: InputV1) => Promise<EvaluationResult>;
+  evaluate?: (bundle: LoadedBundle, path: string, input: InputV1, document?: boolean) => Promise<EvaluationResult>;
 }
 
 const VULN_PREDICATE = /^https:\/\/cosign\.sigstore\.dev\/attestation\/vuln\/v1$/;
@@ -181,7 +181,8 @@ export function createPipelineDecider(deps: PipelineDeps): Decider {
       });
 
       t = timer();
-      const evaluated = deps.evaluate ? await deps.evaluate(bundle, path, input) : evaluateInput(bundle, path, input);
+      const document = req.document === true;
+      const evaluated = deps.evaluate ? await deps.evaluate(bundle, path, input, document) : evaluateInput(bundle, path, input, document);
       metrics.timer_rego_query_eval_ns = t();
       if (!evaluated.defined) {
         throw new WasmgateError('NO_TRUSTED_POLICY', `the active bundle ${bundle.name} (revision ${bundle.revision}) does not define ${path}: it cannot answer this decision path`);
@@ -197,6 +198,7 @@ export function createPipelineDecider(deps: PipelineDeps): Decider {
         revision: bundle.revision,
         errors,
         result: evaluated.result,
+        ...(document ? { document } : {}),
         input,
         metrics,
         cached: false,

@@ -8,6 +8,11 @@ export interface DecisionRequest {
   request?: Partial<RequestV1>;
   /** the policy path to answer (default `wasm/sbom`) */
   path?: string;
+  /**
+   * the caller wants the whole document at `path` (OPA's package document), not only its verdict: it is evaluated
+   * with the decision (off the event loop when a pool evaluates) and returned in `result`
+   */
+  document?: boolean;
   /** per-decision time budget; default from config (900 ms) */
   deadlineMs?: number;
   /** what the transport knows for the decision log event (path as asked, answer shape, caller, timers) */
@@ -25,8 +30,10 @@ export interface Decision {
   revision: string | null;
   /** fail-closed reasons (`registry_unreachable`, `timeout`, `no_trusted_policy`, …); empty when the policy decided */
   errors: ErrorEntry[];
-  /** the result at the requested path, as the policy returned it */
+  /** the result at the requested path, as the policy returned it (for a package path: `{allow, deny}` only, unless `document`) */
   result: unknown;
+  /** `result` is the whole document at the path (the request asked for it and the policy computed it) */
+  document?: boolean;
   /** the assembled input document, when one was assembled */
   input: InputV1 | null;
   /** OPA-style timers (timer_*_ns) */

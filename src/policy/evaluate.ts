@@ -8,13 +8,14 @@ export type DecisionEvaluator = Pick<LoadedBundle, 'entrypoints' | 'evaluate' | 
 /**
  * A decision package (`wasm/sbom`) is answered as `{allow, deny}`: both rules on
  * one parse of the input, rather than the whole package document (which would
- * also compute every helper rule). Any other path is evaluated as asked.
+ * also compute every helper rule), unless the caller asked for that document
+ * (`document`: OPA's answer at the package path). Any other path is evaluated as asked.
  * Used on the event loop and in the evaluation worker alike.
  */
-export function evaluateDecision(bundle: DecisionEvaluator, path: string, input: unknown): EvaluationResult {
+export function evaluateDecision(bundle: DecisionEvaluator, path: string, input: unknown, document = false): EvaluationResult {
   const allowPath = `${path}/allow`;
   const denyPath = `${path}/deny`;
-  if (bundle.evaluateMany && bundle.entrypoints.includes(allowPath) && bundle.entrypoints.includes(denyPath)) {
+  if (!document && bundle.evaluateMany && bundle.entrypoints.includes(allowPath) && bundle.entrypoints.includes(denyPath)) {
     const [allow, deny] = bundle.evaluateMany([allowPath, denyPath], input);
     if (!allow?.defined && !deny?.defined) return { defined: false };
     const result: Record<string, unknown> = {};
@@ -37,12 +38,12 @@ function takesJson(b: DecisionEvaluator): b is JsonEvaluator {
 }
 
 /** evaluateDecision on an assembled input, serialised once with the evidence bytes cached (serializeInputBytes). */
-export function evaluateInput(bundle: DecisionEvaluator, path: string, input: InputV1): EvaluationResult {
-  if (!takesJson(bundle)) return evaluateDecision(bundle, path, input);
+export function evaluateInput(bundle: DecisionEvaluator, path: string, input: InputV1, document = false): EvaluationResult {
+  if (!takesJson(bundle)) return evaluateDecision(bundle, path, input, document);
   const json = serializeInputBytes(input);
   return evaluateDecision({
     entrypoints: bundle.entrypoints,
     evaluate: (p) => bundle.evaluateJson(p, json),
     evaluateMany: (ps) => bundle.evaluateManyJson(ps, json),
-  }, path, undefined);
+  }, path, undefined, document);
 }

@@ -122,6 +122,10 @@ export class Transport {
         headers,
         body: options.body ?? null,
         signal,
+        // undici closes the connection after a HEAD unless told otherwise (for servers that send a body anyway); a
+        // tag resolution is one HEAD per decision, and a new TCP connection each time triples its cost. Registries
+        // send no body on HEAD (the distribution spec), and whatever a manifest GET returns is checked by digest.
+        ...(options.method === 'HEAD' ? { reset: false } : {}),
       });
     } catch (cause) {
       throw toTransportError(cause, url, options, timeout, this.#timeoutMs);

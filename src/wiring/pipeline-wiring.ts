@@ -148,7 +148,7 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
       const decider = createPipelineDecider({
         collector,
         ...(verification ? { verify: (collected, t, opts) => verification.verify(collected, t, opts) } : {}),
-        ...(pool ? { evaluate: (bundle, path, input) => pool.evaluate(bundle, path, input) } : {}),
+        ...(pool ? { evaluate: (bundle, path, input, document) => pool.evaluate(bundle, path, input, document) } : {}),
         // a TUF root rotation swaps the generation's trust in place (validated first)
         trust: () => gen.trust,
         bundle: (path) => bundles.activeFor(path),

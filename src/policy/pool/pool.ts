@@ -46,12 +46,15 @@ export interface EvaluationPool {
    * evaluateDecision on a worker; a bundle that cannot move to a worker (host builtins), or one the workers have not
    * instantiated yet (the first uncached decisions after start or an activation, which start that), is evaluated here
    */
-  evaluate(bundle: LoadedBundle, path: string, input: InputV1): Promise<EvaluationResult>;
+  evaluate(bundle: LoadedBundle, path: string, input: InputV1, document?: boolean): Promise<EvaluationResult>;
   /** starts the workers and instantiates a bundle on each (done after its first evaluation anyway); resolves when they have it */
   prepare(bundle: LoadedBundle): Promise<void>;
   stats(): EvaluationPoolStats;
   close(): Promise<void>;
 }
+
+/** The worker module beside this one: worker.ts run from the sources, worker.js in the compiled build (dist/). */
+const WORKER_URL = new URL(`./worker${import.meta.url.endsWith('.js') ? '.js' : '.ts'}`, import.meta.url);
 
 /** The default size: the cores less one (the event loop keeps one), at least one. */
 export function defaultPoolThreads(): number {
@@ -69,7 +72,7 @@ export function createEvaluationPool(options: EvaluationPoolOptions = {}): Evalu
   const maxQueue = Math.max(1, options.maxQueue ?? 256);
   const log = options.logger ?? createSilentLogger();
   const pool = new Piscina<EvaluationTask, EvaluationReply>({
-    filename: (options.workerUrl ?? new URL('./worker.ts', import.meta.url)).href,
+    filename: (options.workerUrl ?? WORKER_URL).href,
     // no thread starts before the first uncached evaluation: a cold start does not compete with workers booting
     minThreads: 0,
     maxThreads: threads,
@@ -106,9 +109,9 @@ export function createEvaluationPool(options: EvaluationPoolOptions = {}): Evalu
   };
 
   /** The input as bytes moved (not copied) to the worker; the spec only when the worker lacks the bundle. */
-  const runTask = (key: string, path: string, input: InputV1, spec?: BundleSpec): Promise<EvaluationReply> => {
+  const runTask = (key: string, path: string, input: InputV1, document: boolean, spec?: BundleSpec): Promise<EvaluationReply> => {
     const bytes = serializeInputBytes(input);
-    return pool.run({ key, path, input: bytes, ...(spec ? { spec } : {}) }, { transferList: [bytes.buffer as ArrayBuffer] });
+    return pool.run({ key, path, input: bytes, document, ...(spec ? { spec } : {}) }, { transferList: [bytes.buffer as ArrayBuffer] });
   };
 
   /** Instantiates a bundle on every worker (starting them); until that is done its evaluations run here. */
@@ -123,12 +126,12 @@ export function createEvaluationPool(options: EvaluationPoolOptions = {}): Evalu
   };
 
   return {
-    async evaluate(bundle, path, input) {
+    async evaluate(bundle, path, input, document = false) {
       const s = specOf(bundle);
-      if (s === null) return evaluateInput(bundle, path, input);
+      if (s === null) return evaluateInput(bundle, path, input, document);
       if (!s.ready) {
         // answered here; the workers start (or load this bundle) once this answer is out
-        const result = evaluateInput(bundle, path, input);
+        const result = evaluateInput(bundle, path, input, document);
         setImmediate(() => void warm(s));
         return result;
       }
@@ -139,9 +142,9 @@ export function createEvaluationPool(options: EvaluationPoolOptions = {}): Evalu
       }
       let reply: EvaluationReply;
       try {
-        reply = await runTask(s.key, path, input);
+        reply = await runTask(s.key, path, input, document);
         // a worker started after the warm-up (a replacement) gets the bundle with the task
-        if (!reply.ok && 'missing' in reply) reply = await runTask(s.key, path, input, s.spec);
+        if (!reply.ok && 'missing' in reply) reply = await runTask(s.key, path, input, document, s.spec);
       } catch (err) {
         if (err instanceof Error && /queue is at limit/i.test(err.message)) {
           counts.rejected++;

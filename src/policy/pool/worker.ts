@@ -16,6 +16,8 @@ export interface EvaluationTask {
   path: string;
   /** the input document as JSON text or UTF-8 bytes */
   input: string | Uint8Array;
+  /** evaluate the whole document at path, not only its verdict (see evaluateDecision) */
+  document?: boolean;
   /** only instantiate the bundle (warming a worker up), evaluate nothing */
   warm?: boolean;
 }
@@ -51,7 +53,7 @@ export function evaluateTask(task: EvaluationTask): EvaluationReply {
       evaluate: (path: string) => b.evaluateJson(path, task.input),
       evaluateMany: (paths: readonly string[]) => b.evaluateManyJson(paths, task.input),
     };
-    return { ok: true, result: evaluateDecision(bound, task.path, undefined) };
+    return { ok: true, result: evaluateDecision(bound, task.path, undefined, task.document === true) };
   } catch (err) {
     if (WasmgateError.isWasmgateError(err)) {
       return { ok: false, error: { code: err.code, message: err.message, ...(err.details ? { details: { ...err.details } } : {}) } };

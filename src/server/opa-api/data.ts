@@ -150,7 +150,10 @@ export function createDataApi(deps: ServerDeps): DataApi {
       let failed: unknown;
       if (bundle !== null) {
         try {
-          r = evaluateOn(bundle, path, evalInput, decision?.input ?? null);
+          // the document the decision evaluated with it (on a worker) is the answer; else it is evaluated here
+          r = decision !== null && decision.document === true && decision.input !== null && target.kind === 'document' && decision.revision === bundle.revision
+            ? { defined: decision.result !== undefined, result: decision.result }
+            : evaluateOn(bundle, path, evalInput, decision?.input ?? null);
         } catch (err) {
           failed = err;
         }
@@ -189,6 +192,7 @@ export function createDataApi(deps: ServerDeps): DataApi {
         ref: di.ref,
         request: di.request,
         path: target.base,
+        ...(target.kind === 'document' && !verdict ? { document: true } : {}),
         log: { transport: 'http', path, answer, callerInput: input, requested_by: requestedBy(req), req_id: reqIdOf(req), headers: req.headers, started: t0, metrics: { timer_rego_input_parse_ns: Number(t1 - t0) } },
       });
       (decision.errors.length > 0 ? outcome.error : decision.allow ? outcome.allow : outcome.deny).inc();

@@ -42,7 +42,7 @@ describe('evaluation worker pool', () => {
       bundle: () => bundle,
       vulnerabilities: () => null,
       vulnerabilityProblem: () => null, // this test is about evaluation: no vulnerability data, said explicitly
-      evaluate: (b, path, input) => p.evaluate(b, path, input),
+      evaluate: (b, path, input, document) => p.evaluate(b, path, input, document),
     });
     return { decider: withDeadline(pipeline, { deadlineMs: 20_000 }), events };
   }
@@ -55,6 +55,17 @@ describe('evaluation worker pool', () => {
     // an idle worker stays (it is not ended and started again for each evaluation)
     await new Promise((r) => setTimeout(r, 300));
     expect(pool!.stats().threads).toBe(1);
+  });
+
+  it('evaluates the whole package document on the worker when the caller asks for it', async () => {
+    const { decider } = await setup({ threads: 1, maxQueue: 8 });
+    const verdictOnly = await decider.decide({ ref: REF });
+    expect(Object.keys(verdictOnly.result as object).sort()).toEqual(['allow', 'deny']);
+    const d = await decider.decide({ ref: REF, document: true });
+    expect(d).toMatchObject({ allow: true, deny: [], errors: [], document: true });
+    // OPA's package document: the seed's rules beside the verdict
+    expect(d.result).toMatchObject({ allow: true, deny: [], valid_sbom_attestation: true, valid_provenance_attestation: true });
+    expect(pool!.stats()).toMatchObject({ completed: 2, crashed: 0 });
   });
 
   it('fails the decision closed when its worker dies, and the pool recovers', async () => {

@@ -129,14 +129,26 @@ describe.skipIf(missingOutsideCi('opa'))('npm pack → npm install into an empty
         child.stderr.on('data', onData);
         child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`wasmgate serve exited ${code}:\n${log}`)); });
       });
-      const ask = async (): Promise<{ result?: { allow?: boolean; digest?: string; deny?: string[] } }> => (await fetch(`http://${address}/v1/data/wasm/sbom?verdict`, {
+      const ask = async (request?: Record<string, unknown>): Promise<{ result?: { allow?: boolean; digest?: string; deny?: string[] } }> => (await fetch(`http://${address}/v1/data/wasm/sbom?verdict`, {
         method: 'POST',
-        body: JSON.stringify({ input: { module: { ref: 'oci:node_modules/wasmgate/demo/store:payments' } } }),
+        body: JSON.stringify({ input: { module: { ref: 'oci:node_modules/wasmgate/demo/store:payments' }, ...(request ? { request } : {}) } }),
       })).json() as Promise<{ result?: { allow?: boolean; digest?: string; deny?: string[] } }>;
       // the embedded default's 900 ms deadline can pass on a loaded machine: only a timeout is asked again
       let body = await ask();
       for (let i = 0; i < 5 && body.result?.deny?.some((d) => d.startsWith('timeout:')); i++) body = await ask();
       expect(body.result).toMatchObject({ allow: true, digest: 'sha256:f3e231f14ab794ff09fb42e271f3e2f19fc57ca535129e634cf3f6f13db3de99' });
+      // uncached decisions (another request context each) are evaluated on the pool's worker threads, which the
+      // compiled build must be able to start (its worker module is .js, not the sources' .ts)
+      type Pool = { completed: number; crashed: number };
+      const pool = async (): Promise<Pool> => ((await (await fetch(`http://${address}/v1/status`)).json()) as { result: { caches: { evaluation_pool: Pool } } }).result.caches.evaluation_pool;
+      for (let i = 0; i < 40 && (await pool()).completed === 0; i++) {
+        const d = await ask({ labels: { n: String(i) } });
+        if (d.result?.deny?.some((m) => m.startsWith('timeout:'))) continue;
+        expect(d.result).toMatchObject({ allow: true, deny: [] });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await pool()).toMatchObject({ crashed: 0 });
+      expect((await pool()).completed).toBeGreaterThan(0);
     } finally {
       child.kill('SIGTERM');
     }

@@ -367,3 +367,34 @@ describe('a policy that allows whatever the evidence (fail closed around it)', (
     }
   });
 });
+
+describe('the package document evaluated with the decision', () => {
+  let svc2: RunningService & { url: string };
+  let decider2: FakeDecider;
+  beforeAll(async () => {
+    const bundle = withSbomPackage(createFakeBundle({ data: { x: 1 } }));
+    // the decision brings the whole document (evaluated on an evaluation worker): the server answers it as is
+    decider2 = createFakeDecider({
+      revision: bundle.revision,
+      answer: (req) => (req.document === true ? { document: true, result: { allow: true, deny: [], from_the_decision: true } } : {}),
+    });
+    svc2 = await startTestService({ decider: decider2, bundle, yaml: 'registries: {allow: [reg.example]}\n' });
+  });
+  afterAll(async () => svc2.stop());
+  const ask = async (path: string): Promise<unknown> => {
+    const res = await fetch(`${svc2.url}${path}`, { method: 'POST', body: JSON.stringify({ input: { module: { ref: REF } } }), headers: { 'content-type': 'application/json' } });
+    return ((await res.json()) as { result?: unknown }).result;
+  };
+
+  it('asks the decider for the document and answers it without evaluating it again on the event loop', async () => {
+    expect(await ask('/v1/data/wasm/sbom')).toEqual({ allow: true, deny: [], from_the_decision: true });
+    expect(decider2.calls.at(-1)).toMatchObject({ path: 'wasm/sbom', document: true });
+  });
+
+  it('asks only for the verdict when that is all the caller wants', async () => {
+    expect(await ask('/v1/data/wasm/sbom?verdict')).toEqual({ allow: true, deny: [], digest: D });
+    expect(decider2.calls.at(-1)?.document).toBeUndefined();
+    expect(await ask('/v1/data/wasm/sbom/allow')).toBe(true);
+    expect(decider2.calls.at(-1)?.document).toBeUndefined();
+  });
+});
