@@ -10,7 +10,7 @@ import { createSilentLogger } from '../../../src/common/logger.ts';
 import { startWasmcloudPolicyService, type PolicyResponseV1, type WasmcloudPolicyService } from '../../../src/integrations/wasmcloud/index.ts';
 import { missingOutsideCi } from '../../support/tools.ts';
 import { FakeDecider } from '../../unit/integrations/fake-decider.ts';
-import { performInvocation, startComponent } from '../../unit/integrations/wasmcloud-messages.ts';
+import { performInvocation, startComponent } from '../../support/wasmcloud-messages.ts';
 import { startNatsServer, type NatsPeer } from './nats-server.ts';
 
 const GOOD = 'registry.example/org/good@sha256:' + 'a'.repeat(64);
