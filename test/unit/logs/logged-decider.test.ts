@@ -9,7 +9,7 @@ import { withDecisionLog } from '../../../src/logs/logged-decider.ts';
 import type { DecisionLogRecord } from '../../../src/logs/event.ts';
 import { createGatekeeperRouter } from '../../../src/integrations/gatekeeper/index.ts';
 import { createPolicyHandler, toWasmcloudOptions } from '../../../src/integrations/wasmcloud/index.ts';
-import { FakeDecider } from '../integrations/fake-decider.ts';
+import { createFakeDecider } from '../../support/fake-decider.ts';
 import { startComponent } from '../../support/wasmcloud-messages.ts';
 
 const GOOD = 'registry.example/org/good@sha256:' + 'a'.repeat(64);
@@ -21,8 +21,7 @@ function memoryLog(): { enabled: true; records: DecisionLogRecord[]; log(r: Deci
 }
 
 function logged() {
-  const inner = new FakeDecider();
-  inner.allowed.add(GOOD);
+  const inner = createFakeDecider({ allowOnly: [GOOD] });
   const target = memoryLog();
   const decider = withDecisionLog(withDeadline(inner, { deadlineMs: 2000 }), target, () => 'sbom', 'wasm/sbom');
   return { inner, target, decider };
@@ -57,12 +56,12 @@ describe('withDecisionLog', () => {
   });
 
   it('does not log a caller mistake (a 4xx, no decision)', async () => {
-    const inner = new FakeDecider();
+    const inner = createFakeDecider({ fail: () => new CallerError('invalid_ref', 'bad ref') });
     const target = memoryLog();
-    const decider = withDecisionLog({ decide: () => Promise.reject(new CallerError('invalid_ref', 'bad ref')) }, target, () => undefined);
+    const decider = withDecisionLog(inner, target, () => undefined);
     await expect(decider.decide({ ref: 'x' })).rejects.toThrow(/bad ref/);
     expect(target.records).toHaveLength(0);
-    expect(inner.calls).toHaveLength(0);
+    expect(inner.calls).toHaveLength(1);
   });
 
   it('takes the path as asked, the answer shape, the caller and timer_server_handler_ns from the transport', async () => {
@@ -104,7 +103,7 @@ describe('withDecisionLog', () => {
   });
 
   it('is not consulted when logging is off', async () => {
-    const inner = new FakeDecider();
+    const inner = createFakeDecider({ allowOnly: [GOOD] });
     let called = 0;
     const decider = withDecisionLog(inner, { enabled: false, log: () => void called++ }, () => undefined);
     await decider.decide({ ref: GOOD });

@@ -3,7 +3,7 @@ import express from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGatekeeperRouter, GATEKEEPER_DEFAULT_PATH, type ProviderResponseV1Beta1 } from '../../../../src/integrations/gatekeeper/index.ts';
-import { FakeDecider } from '../fake-decider.ts';
+import { createFakeDecider } from '../../../support/fake-decider.ts';
 
 const GOOD = 'ghcr.io/myorg/wasm/payments@sha256:' + 'b'.repeat(64);
 const BAD = 'ghcr.io/myorg/wasm/payments:0.9.0';
@@ -13,10 +13,9 @@ const BROKEN = 'broken.example/wasm/y:1';
 describe('createGatekeeperRouter', () => {
   let server: Server;
   let url: string;
-  const decider = new FakeDecider();
+  const decider = createFakeDecider({ allowOnly: [GOOD], denyReasons: (ref) => [`module ${ref} is missing a valid CycloneDX SBOM attestation`] });
 
   beforeAll(async () => {
-    decider.allowed.add(GOOD);
     decider.undecidable.add(DOWN);
     decider.throwFor.add(BROKEN);
     const app = express();

@@ -2,15 +2,14 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createSilentLogger } from '../../../../src/common/logger.ts';
 import { createPolicyHandler, parsePolicyRequest, toWasmcloudOptions, WasmcloudError, type PolicyResponseV1 } from '../../../../src/integrations/wasmcloud/index.ts';
-import { FakeDecider } from '../fake-decider.ts';
+import { createFakeDecider } from '../../../support/fake-decider.ts';
 import { performInvocation, startComponent, startProvider } from '../../../support/wasmcloud-messages.ts';
 
 const GOOD = 'registry.example/org/good@sha256:' + 'a'.repeat(64);
 const BAD = 'registry.example/org/bad:1.0.0';
 
 function setup(over: Parameters<typeof toWasmcloudOptions>[0] = { natsUrl: 'nats://127.0.0.1:4222' }) {
-  const decider = new FakeDecider();
-  decider.allowed.add(GOOD);
+  const decider = createFakeDecider({ allowOnly: [GOOD], denyReasons: (ref) => [`module ${ref} is missing a valid CycloneDX SBOM attestation`] });
   const published: PolicyResponseV1[] = [];
   const handler = createPolicyHandler(toWasmcloudOptions(over), decider, createSilentLogger(), (r) => published.push(r));
   return { decider, published, handler };
@@ -109,7 +108,7 @@ describe('PolicyHandler.handle', () => {
   describe('when the decider misses the deadline', () => {
     it('denies at the deadline, then overrides with the original requestId once the decision arrives', async () => {
       const { handler, decider, published } = setup({ natsUrl: 'nats://x:1', deadlineMs: 20 });
-      decider.slowRefs.add(GOOD);
+      decider.hold(GOOD);
       const r = await handler.handle(startComponent('slow-1', GOOD));
       expect(r).toMatchObject({ requestId: 'slow-1', permitted: false });
       expect(r.message).toMatch(/no decision within 20 ms/);
