@@ -5,7 +5,7 @@
  * WasmgateError carrying a SCREAMING_SNAKE code (an OPA-shaped 4xx {code, message} over HTTP);
  * nothing crashes, nothing answers 5xx.
  *
- * Reused, not duplicated: the wasm section fuzzer in test/unit/analyse/wasm/fuzz.test.ts (section-aware
+ * Reused, not duplicated: the wasm section fuzzer in test/unit/analyse/wasm/inspect.fuzz.test.ts (section-aware
  * mutations of a component and a core module); here the same inputs (test/support/wasm) get plain byte
  * mutations at the long-mode counts.
  */
@@ -200,7 +200,7 @@ describe('fuzz: wasm binaries', () => {
       const r = classify(() => inspectWasm(applyBytes(bases[b % bases.length]!, ms)));
       if (!r.ok) failures.push(`#${i}: ${r.failure}`);
     }
-    finish('wasm binaries (byte mutations; section-aware fuzzing is test/unit/analyse/wasm/fuzz.test.ts)', 'inputs', n, failures, 'inspectWasm accepts or throws a coded WasmgateError');
+    finish('wasm binaries (byte mutations; section-aware fuzzing is test/unit/analyse/wasm/inspect.fuzz.test.ts)', 'inputs', n, failures, 'inspectWasm accepts or throws a coded WasmgateError');
   });
 });
 

@@ -4,10 +4,8 @@
  * counted in wasmgate_decisions_shed_total; and a gzip bomb's 413 names the key that bounds it.
  */
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Decider } from '../../src/decide/types.ts';
 import { createFakeBundle } from '../support/fake-bundle.ts';
 import { createFakeDecider } from '../support/fake-decider.ts';
 import { startTestService } from '../support/service.ts';
@@ -22,26 +20,10 @@ const MAX_QUEUED = 8;
 
 describe('a flood of distinct refs', () => {
   let service: Awaited<ReturnType<typeof startTestService>>;
-  let active = 0;
-  let peak = 0;
-  let computed = 0;
+  // a slow pipeline: each uncached decision holds its slot for 300 ms
+  const slow = createFakeDecider({ delayMs: 300 });
 
   beforeAll(async () => {
-    const fake = createFakeDecider();
-    // a slow pipeline: each uncached decision holds its slot for 300 ms
-    const slow: Decider = {
-      async decide(req) {
-        computed++;
-        active++;
-        peak = Math.max(peak, active);
-        try {
-          await sleep(300);
-          return await fake.decide(req);
-        } finally {
-          active--;
-        }
-      },
-    };
     service = await startTestService({
       decider: slow,
       bundle: createFakeBundle(),
@@ -58,6 +40,8 @@ describe('a flood of distinct refs', () => {
       return { status: res.status, body: (await res.json()) as { result?: { allow: boolean; deny: string[] } } };
     }));
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    const peak = slow.maxInFlight;
+    const computed = slow.calls.length;
     const shedMetric = Number(/wasmgate_decisions_shed_total\{reason="queue_full"\} (\d+)/.exec(metrics)?.[1] ?? '0');
     const overloaded = answers.filter((a) => a.body.result?.deny.some((d) => d.startsWith('overloaded:')));
     const p = problems();

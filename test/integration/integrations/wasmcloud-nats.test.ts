@@ -9,8 +9,8 @@ import { connect, JSONCodec, type NatsConnection } from 'nats';
 import { createSilentLogger } from '../../../src/common/logger.ts';
 import { startWasmcloudPolicyService, type PolicyResponseV1, type WasmcloudPolicyService } from '../../../src/integrations/wasmcloud/index.ts';
 import { missingOutsideCi } from '../../support/tools.ts';
-import { FakeDecider } from '../../unit/integrations/fake-decider.ts';
-import { performInvocation, startComponent } from '../../unit/integrations/wasmcloud-messages.ts';
+import { createFakeDecider } from '../../support/fake-decider.ts';
+import { performInvocation, startComponent } from '../../support/wasmcloud-messages.ts';
 import { startNatsServer, type NatsPeer } from './nats-server.ts';
 
 const GOOD = 'registry.example/org/good@sha256:' + 'a'.repeat(64);
@@ -23,13 +23,12 @@ describe.skipIf(missingOutsideCi('nats-server'))('wasmCloud policy service over 
   let nats: NatsPeer;
   let host: NatsConnection;
   let service: WasmcloudPolicyService;
-  const decider = new FakeDecider();
+  const decider = createFakeDecider({ allowOnly: [GOOD], denyReasons: (ref) => [`module ${ref} is missing a valid CycloneDX SBOM attestation`] });
   const overrides: PolicyResponseV1[] = [];
 
   beforeAll(async () => {
     nats = await startNatsServer();
-    decider.allowed.add(GOOD);
-    decider.slowRefs.add(SLOW);
+    decider.hold(SLOW);
     service = await startWasmcloudPolicyService(
       { natsUrl: nats.url, policyTopic: 'wasmcloud.policy', changesTopic: 'wasmcloud.policy.changes', invocation: 'decide', deadlineMs: 300 },
       decider,

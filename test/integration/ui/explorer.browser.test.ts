@@ -14,6 +14,7 @@ import { EMBEDDED_DEFAULT_CONFIG_YAML } from '../../../src/config/defaults.ts';
 import { parseConfig } from '../../../src/config/load.ts';
 import { startService, type RunningService } from '../../../src/server/index.ts';
 import { createPipelineWiring } from '../../../src/wiring/pipeline-wiring.ts';
+import { createFakeDecider } from '../../support/fake-decider.ts';
 import { hostileDecision, XSS } from '../../support/hostile-decision.ts';
 import { startTestService } from '../../support/service.ts';
 import { requireTool } from '../../support/tools.ts';
@@ -41,7 +42,7 @@ describe('decision explorer in headless chromium', () => {
     const config = parseConfig(EMBEDDED_DEFAULT_CONFIG_YAML.replace('deadline_ms: 900', 'deadline_ms: 20000'), { overrides: { addr: '127.0.0.1:0' }, env: {} });
     svc = await startService({ config, wire: createPipelineWiring({ baseDir: ROOT }), logger: createSilentLogger(), env: {} });
     url = `http://${svc.addresses[0]!}`;
-    hostile = await startTestService({ decider: { decide: async () => hostileDecision() } });
+    hostile = await startTestService({ decider: createFakeDecider({ answer: () => hostileDecision() }) });
     profile = await mkdtemp(join(tmpdir(), 'wasmgate-chromium-'));
     browser = await puppeteer.launch({
       executablePath: chromium,
