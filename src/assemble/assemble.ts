@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { CollectedEvidence } from '../oci/types.ts';
-import { WasmgateError } from '../common/error.ts';
+import { AssembleError } from './error.ts';
 import type { ErrorEntry, Evidence, InputV1, RequestV1, VulnerabilityScan, WasmFactsV1 } from '../contract/input-v1.ts';
 import { inputV1Schema } from './schema.ts';
 
@@ -34,7 +34,7 @@ function validate(doc: InputV1): void {
   }
   if (!validator(doc)) {
     const first = validator.errors?.[0];
-    throw new WasmgateError(
+    throw new AssembleError(
       'INPUT_SCHEMA_INVALID',
       `assembled input document is invalid at ${first?.instancePath || '/'}: ${first?.message ?? 'unknown error'} (a wasmgate bug: please report it)`,
       { details: { errors: validator.errors } },

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WasmgateError } from './error.ts';
+import { CommonError } from './error.ts';
 import { isRecord } from './is-record.ts';
 
 /** wasmgate's version, read from package.json: the one place it is written. */
@@ -15,6 +15,6 @@ function readVersion(): string {
       const manifest: unknown = JSON.parse(readFileSync(file, 'utf8'));
       if (isRecord(manifest) && manifest.name === 'wasmgate' && typeof manifest.version === 'string') return manifest.version;
     }
-    if (dirname(dir) === dir) throw new WasmgateError('VERSION_UNKNOWN', 'wasmgate\'s package.json (with its "version") was not found above src/common; reinstall wasmgate');
+    if (dirname(dir) === dir) throw new CommonError('VERSION_UNKNOWN', 'wasmgate\'s package.json (with its "version") was not found above src/common; reinstall wasmgate');
   }
 }

@@ -1,4 +1,4 @@
-import { WasmgateError } from '../common/error.ts';
+import { DecideError } from './error.ts';
 import type { Decider, Decision, DecisionRequest } from './types.ts';
 
 export interface AdmissionOptions {
@@ -73,7 +73,7 @@ export function withAdmission(inner: Decider, options: AdmissionOptions): Admitt
       if (queue.length >= options.maxQueued) {
         shed++;
         options.onShed?.('queue_full');
-        return Promise.reject(new WasmgateError(
+        return Promise.reject(new DecideError(
           'DECISION_OVERLOADED',
           `wasmgate is computing ${running} decisions and ${queue.length} more are waiting (decision.admission: max_concurrent ${options.maxConcurrent}, max_queued ${options.maxQueued}); this one was not started: ask again shortly`,
         ));
@@ -87,7 +87,7 @@ export function withAdmission(inner: Decider, options: AdmissionOptions): Admitt
           expire: () => {
             shed++;
             options.onShed?.('expired');
-            reject(new WasmgateError('DECISION_TIMEOUT', `the decision waited ${budget} ms for a free slot (decision.admission.max_concurrent ${options.maxConcurrent}) and was not started`));
+            reject(new DecideError('DECISION_TIMEOUT', `the decision waited ${budget} ms for a free slot (decision.admission.max_concurrent ${options.maxConcurrent}) and was not started`));
           },
         });
       });

@@ -4,13 +4,14 @@ import type { ErrorEntry, Evidence, InputV1, VulnerabilityMatch, VulnerabilitySc
 import type { Collector } from '../collect/collect.ts';
 import type { CollectedEvidence } from '../oci/types.ts';
 import { messageOf, WasmgateError } from '../common/error.ts';
+import { DecideError } from './error.ts';
 import { createSilentLogger, type Logger } from '../common/logger.ts';
 import type { Component } from '../analyse/sbom/index.ts';
 import { componentsFromSbomOnce } from '../analyse/sbom/memo.ts';
 import { scanComponents, type ScanOptions } from '../analyse/vulns/scan.ts';
 import { ingestVulnAttestation } from '../analyse/vulns/ingest.ts';
 import type { OsvDatabase } from '../analyse/vulns/database.ts';
-import { embeddedDependenciesToComponents, inspectWasmLayer } from '../analyse/wasm/index.ts';
+import { embeddedDependenciesToComponents, inspectWasmLayer, WasmInspectError } from '../analyse/wasm/index.ts';
 import type { EvaluationResult, LoadedBundle } from '../policy/engine/types.ts';
 import { verifyEvidence, type VerifiedEvidence, type VerifyOptions } from '../verify/verify-evidence.ts';
 import { evaluateInput } from '../policy/evaluate.ts';
@@ -126,7 +127,7 @@ export function createPipelineDecider(deps: PipelineDeps): Decider {
       const bundle = deps.bundle(path);
       if (!bundle) {
         const why = deps.bundleProblems?.();
-        throw new WasmgateError('NO_TRUSTED_POLICY', `no active policy bundle answers ${path}: wasmgate cannot decide until one activates${why ? `; ${why}` : ' (see /health?bundles)'}`);
+        throw new DecideError('NO_TRUSTED_POLICY', `no active policy bundle answers ${path}: wasmgate cannot decide until one activates${why ? `; ${why}` : ' (see /health?bundles)'}`);
       }
       const metrics: Record<string, number> = {};
       const errors: ErrorEntry[] = [];
@@ -148,7 +149,7 @@ export function createPipelineDecider(deps: PipelineDeps): Decider {
         try {
           wasm = await inspectWasmLayer(deps.collector.storeFor(collected.module.repository), collected.module, signal ? { signal } : {});
         } catch (err) {
-          if (WasmgateError.isWasmgateError(err) && err.name !== 'WasmInspectError') throw err;
+          if (WasmgateError.isWasmgateError(err) && !(err instanceof WasmInspectError)) throw err;
           errors.push({ code: 'wasm_inspection_failed', message: messageOf(err) });
         }
         metrics.timer_wasmgate_inspect_ns = t();
@@ -185,7 +186,7 @@ export function createPipelineDecider(deps: PipelineDeps): Decider {
       const evaluated = deps.evaluate ? await deps.evaluate(bundle, path, input, document) : evaluateInput(bundle, path, input, document);
       metrics.timer_rego_query_eval_ns = t();
       if (!evaluated.defined) {
-        throw new WasmgateError('NO_TRUSTED_POLICY', `the active bundle ${bundle.name} (revision ${bundle.revision}) does not define ${path}: it cannot answer this decision path`);
+        throw new DecideError('NO_TRUSTED_POLICY', `the active bundle ${bundle.name} (revision ${bundle.revision}) does not define ${path}: it cannot answer this decision path`);
       }
       const { allow, deny } = verdict(path, evaluated.result);
       metrics.timer_wasmgate_decide_ns = total();

@@ -34,7 +34,9 @@ export type RegistryErrorCode =
   /** a redirect wasmgate refuses to follow (another origin not in registries.redirect_hosts, another scheme) */
   | 'REGISTRY_REDIRECT_REFUSED'
   /** a token realm wasmgate refuses to ask (not the registry's host nor in registries.token_realms) */
-  | 'REGISTRY_REALM_REFUSED';
+  | 'REGISTRY_REALM_REFUSED'
+  /** a transport option (timeout, retries, connections) that is not a usable number: a programming error */
+  | 'INVALID_ARGUMENT';
 
 export class RegistryError extends WasmgateError<RegistryErrorCode> {
   constructor(code: RegistryErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
@@ -43,5 +45,5 @@ export class RegistryError extends WasmgateError<RegistryErrorCode> {
 }
 
 export function isRegistryError(value: unknown, code?: RegistryErrorCode): value is RegistryError {
-  return WasmgateError.isWasmgateError(value) && value.name === 'RegistryError' && (code === undefined || value.code === code);
+  return value instanceof RegistryError && (code === undefined || value.code === code);
 }

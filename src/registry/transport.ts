@@ -270,10 +270,10 @@ export function registryErrorText(body: Uint8Array): string {
 }
 
 function positive(n: number, name: string): number {
-  if (!Number.isFinite(n) || n <= 0) throw new WasmgateError('INVALID_ARGUMENT', `registry option ${name} must be a positive number, got ${n}`);
+  if (!Number.isFinite(n) || n <= 0) throw new RegistryError('INVALID_ARGUMENT', `registry option ${name} must be a positive number, got ${n}`);
   return n;
 }
 function nonNegative(n: number, name: string): number {
-  if (!Number.isFinite(n) || n < 0) throw new WasmgateError('INVALID_ARGUMENT', `registry option ${name} must be a non-negative number, got ${n}`);
+  if (!Number.isFinite(n) || n < 0) throw new RegistryError('INVALID_ARGUMENT', `registry option ${name} must be a non-negative number, got ${n}`);
   return n;
 }

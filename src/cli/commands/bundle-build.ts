@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { access, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { WasmgateError, messageOf } from '../../common/error.ts';
+import { messageOf } from '../../common/error.ts';
+import { CliError } from '../error.ts';
 import { PACKAGE_ROOT } from '../../common/paths.ts';
 import { appendToTarGz } from '../../policy/bundles/tar.ts';
 import { SELFTEST_DIR, parseSelfTests } from '../../policy/bundles/selftest.ts';
@@ -65,7 +66,7 @@ async function checkNoMovedKeys(policiesDir: string): Promise<void> {
   if (typeof config !== 'object' || config === null) return;
   const moved = MOVED_TO_TRUST.filter((k) => Object.hasOwn(config, k));
   if (moved.length > 0) {
-    throw new WasmgateError('BUNDLE_DATA_MOVED', `${join(policiesDir, 'data.json')}: wasm.sbom.config.${moved.join(', wasm.sbom.config.')} ${moved.length > 1 ? 'are' : 'is'} no longer read by the policy: who may sign what is configured once, in the sidecar config's trust: section (trust.keyless[].roles / trust.keys[].roles: [sbom, provenance, signature]; see docs/verification.md). Move the identities or keys there and remove ${moved.length > 1 ? 'these keys' : 'this key'} from data.json`);
+    throw new CliError('BUNDLE_DATA_MOVED', `${join(policiesDir, 'data.json')}: wasm.sbom.config.${moved.join(', wasm.sbom.config.')} ${moved.length > 1 ? 'are' : 'is'} no longer read by the policy: who may sign what is configured once, in the sidecar config's trust: section (trust.keyless[].roles / trust.keys[].roles: [sbom, provenance, signature]; see docs/verification.md). Move the identities or keys there and remove ${moved.length > 1 ? 'these keys' : 'this key'} from data.json`);
   }
 }
 
@@ -123,7 +124,7 @@ export async function buildBundle(options: BuildBundleOptions = {}): Promise<Bui
   const policiesDir = resolve(options.policiesDir ?? join(ROOT, 'policies'));
   const out = resolve(options.out ?? SHIPPED_BUNDLE);
   if (options.out === undefined && options.force !== true && await access(out).then(() => true, () => false)) {
-    throw new WasmgateError('BUNDLE_OUTPUT_EXISTS', `${out} is the bundle wasmgate ships and serves when no bundles: are configured; refusing to overwrite it. Write your bundle elsewhere with --out <file> (e.g. --out build/wasm-sbom.tar.gz) and point bundles: at it, or pass --force to rebuild the shipped bundle after editing policies/`);
+    throw new CliError('BUNDLE_OUTPUT_EXISTS', `${out} is the bundle wasmgate ships and serves when no bundles: are configured; refusing to overwrite it. Write your bundle elsewhere with --out <file> (e.g. --out build/wasm-sbom.tar.gz) and point bundles: at it, or pass --force to rebuild the shipped bundle after editing policies/`);
   }
   await checkNoMovedKeys(policiesDir);
   const capabilities = resolve(options.capabilities ?? join(policiesDir, 'capabilities.json'));
@@ -153,9 +154,9 @@ export async function buildBundle(options: BuildBundleOptions = {}): Promise<Bui
     const said = [stderr, stdout].filter((s): s is string => typeof s === 'string' && s.trim() !== '').map((s) => s.trim());
     const detail = said.length > 0 ? said.join('\n') : messageOf(err);
     if ((err as { code?: unknown }).code === 'ENOENT' && (err as { path?: unknown }).path === (options.opa ?? 'opa')) {
-      throw new WasmgateError('OPA_NOT_FOUND', `bundle build needs OPA (it runs \`opa build -t wasm\`), and ${options.opa ?? '`opa`'} was not found${options.opa === undefined ? ' on PATH' : ''}: install OPA v1 (https://www.openpolicyagent.org/docs/#1-download-opa) and put it on PATH, pass --opa <path>, or in a clone of wasmgate source scripts/env.sh`, { cause: err });
+      throw new CliError('OPA_NOT_FOUND', `bundle build needs OPA (it runs \`opa build -t wasm\`), and ${options.opa ?? '`opa`'} was not found${options.opa === undefined ? ' on PATH' : ''}: install OPA v1 (https://www.openpolicyagent.org/docs/#1-download-opa) and put it on PATH, pass --opa <path>, or in a clone of wasmgate source scripts/env.sh`, { cause: err });
     }
-    throw new WasmgateError('BUNDLE_BUILD_FAILED', `opa build failed for ${policiesDir}: ${detail}`, { cause: err });
+    throw new CliError('BUNDLE_BUILD_FAILED', `opa build failed for ${policiesDir}: ${detail}`, { cause: err });
   }
   // The checks an activation runs (manifest, ABI, builtins, entrypoints, roots, self-tests), so that a
   // bundle that would be refused is never written: BUNDLE_SELFTEST_FAILED names each failing case.

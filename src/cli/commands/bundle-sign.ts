@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { WasmgateError, messageOf } from '../../common/error.ts';
+import { messageOf } from '../../common/error.ts';
+import { CliError } from '../error.ts';
+import { bundleError } from '../../policy/bundles/error.ts';
 import { readTarGz } from '../../policy/engine/archive.ts';
 import { packTarGz, readBundleDir } from '../../policy/bundles/tar.ts';
 import { SIGNATURES_FILE, signBundleFiles } from '../../policy/bundles/signatures.ts';
@@ -23,7 +25,7 @@ export async function readBundleArg(path: string): Promise<BundleOnDisk> {
   try {
     isDir = (await stat(abs)).isDirectory();
   } catch (err) {
-    throw new WasmgateError('BUNDLE_NOT_FOUND', `cannot read bundle ${abs}: ${messageOf(err)}`, { cause: err });
+    throw new CliError('BUNDLE_NOT_FOUND', `cannot read bundle ${abs}: ${messageOf(err)}`, { cause: err });
   }
   if (isDir) {
     const files = await readBundleDir(abs, MAX_BUNDLE_BYTES);
@@ -64,7 +66,7 @@ export async function signBundleCommand(o: SignCommandOptions): Promise<{ out: s
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new TypeError('the claims file must hold a JSON object');
       claims = parsed as Record<string, unknown>;
     } catch (err) {
-      throw new WasmgateError('BUNDLE_SIGN_FAILED', `cannot read claims file ${o.claimsFile}: ${messageOf(err)}`, { cause: err });
+      throw bundleError('BUNDLE_SIGN_FAILED', `cannot read claims file ${o.claimsFile}: ${messageOf(err)}`, { cause: err });
     }
   }
   const files = new Map(bundle.files);
@@ -92,7 +94,7 @@ export async function signBundleCommand(o: SignCommandOptions): Promise<{ out: s
     await rename(tmp, out);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw new WasmgateError('BUNDLE_SIGN_FAILED', `cannot write the signed bundle ${out}: ${messageOf(err)}`, { cause: err });
+    throw bundleError('BUNDLE_SIGN_FAILED', `cannot write the signed bundle ${out}: ${messageOf(err)}`, { cause: err });
   }
   return { out, files: files.size - 1 };
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { WasmgateError } from '../../common/error.ts';
+import { CliError } from '../error.ts';
 import { denyCauses } from '../../decide/causes.ts';
 import type { Decision } from '../../decide/types.ts';
 import { EXIT_ALLOW, EXIT_DENY, EXIT_UNDECIDED } from '../exit-codes.ts';
@@ -42,7 +42,7 @@ export async function check(ref: string, opts: CheckOptions, write: (s: string) 
   if (opts.deadline !== undefined) {
     deadlineMs = Number(opts.deadline);
     if (!Number.isInteger(deadlineMs) || deadlineMs <= 0) {
-      throw new WasmgateError('INVALID_ARGUMENT', `--deadline must be a positive whole number of milliseconds, got "${opts.deadline}"`);
+      throw new CliError('INVALID_ARGUMENT', `--deadline must be a positive whole number of milliseconds, got "${opts.deadline}"`);
     }
   }
   const local = await createLocalDecider(opts.config);

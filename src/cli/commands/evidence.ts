@@ -3,7 +3,7 @@ import { buildFoundEvidenceReport, collectEvidence, type FoundEvidenceReport } f
 import type { CollectorOptions } from '../../collect/collect.ts';
 import { collectorOptionsFromConfig } from '../../collect/from-config.ts';
 import { resolve } from 'node:path';
-import { WasmgateError } from '../../common/error.ts';
+import { CliError } from '../error.ts';
 import { loadConfig } from '../../config/load.ts';
 import { loadTrustPolicy, verifyEvidence, type VerifiedEvidence } from '../../verify/index.ts';
 import type { CollectedEvidence } from '../../oci/types.ts';
@@ -66,9 +66,9 @@ export function registerEvidence(program: Command): void {
     .option('--input', 'print the whole policy input document (JSON) the decision is made on, and nothing else')
     .action(async (ref: string, opts: EvidenceCommandOptions) => {
       if (opts.input === true) {
-        if (opts.verify === false) throw new WasmgateError('INVALID_ARGUMENT', '--input needs verification (the input document holds the verified evidence); drop --no-verify');
+        if (opts.verify === false) throw new CliError('INVALID_ARGUMENT', '--input needs verification (the input document holds the verified evidence); drop --no-verify');
         const input = (await decideEvidence(ref, opts, await evidenceCollectorOptions(opts))).input;
-        if (input === null) throw new WasmgateError('NO_INPUT', 'no input document could be assembled for this module; run wasmgate check for the reason');
+        if (input === null) throw new CliError('NO_INPUT', 'no input document could be assembled for this module; run wasmgate check for the reason');
         process.stdout.write(`${JSON.stringify(input, null, 2)}\n`);
         return;
       }
@@ -111,8 +111,8 @@ async function verifyCollected(collected: CollectedEvidence, trust: Record<strin
 async function evidenceCollectorOptions(opts: EvidenceCommandOptions): Promise<CollectorOptions & { deadlineMs: number }> {
   const deadlineMs = Number(opts.deadline ?? '15000');
   const maxReferrers = Number(opts.maxReferrers ?? '64');
-  if (!Number.isInteger(deadlineMs) || deadlineMs <= 0) throw new WasmgateError('INVALID_ARGUMENT', `--deadline must be a positive whole number of milliseconds, got ${opts.deadline}`);
-  if (!Number.isInteger(maxReferrers) || maxReferrers <= 0) throw new WasmgateError('INVALID_ARGUMENT', `--max-referrers must be a positive whole number, got ${opts.maxReferrers}`);
+  if (!Number.isInteger(deadlineMs) || deadlineMs <= 0) throw new CliError('INVALID_ARGUMENT', `--deadline must be a positive whole number of milliseconds, got ${opts.deadline}`);
+  if (!Number.isInteger(maxReferrers) || maxReferrers <= 0) throw new CliError('INVALID_ARGUMENT', `--max-referrers must be a positive whole number, got ${opts.maxReferrers}`);
   const fromConfig = opts.config !== undefined ? collectorOptionsFromConfig((await loadConfig(opts.config)).config, configBaseDir(opts.config)) : undefined;
   return {
     ...fromConfig,

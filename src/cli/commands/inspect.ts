@@ -1,6 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { WasmgateError } from '../../common/error.ts';
+import { CliError } from '../error.ts';
 import { DEFAULT_MAX_WASM_BYTES, checkSize, formatWasmFacts, inspectWasm, inspectWasmLayer, type WasmFacts } from '../../analyse/wasm/index.ts';
 import { createCollector } from '../../collect/index.ts';
 
@@ -37,7 +38,7 @@ function parseMaxBytes(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_MAX_WASM_BYTES;
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n <= 0) {
-    throw new WasmgateError('INSPECT_BAD_OPTION', `--max-bytes ${raw} is not a positive whole number of bytes`);
+    throw new CliError('INSPECT_BAD_OPTION', `--max-bytes ${raw} is not a positive whole number of bytes`);
   }
   return n;
 }
@@ -49,7 +50,7 @@ async function inspectReference(ref: string, maxBytes: number): Promise<{ facts:
     const { module } = await collector.collect(ref);
     const facts = await inspectWasmLayer(collector.storeFor(module.repository), module, { maxBytes, maxBytesSetting: MAX_BYTES_FLAG });
     if (facts === null || module.wasmLayer === undefined) {
-      throw new WasmgateError('INSPECT_NO_WASM_LAYER', `${ref} (${module.digest}) has no wasm layer (layers: ${module.layers.map((l) => l.mediaType).join(', ') || 'none'})`);
+      throw new CliError('INSPECT_NO_WASM_LAYER', `${ref} (${module.digest}) has no wasm layer (layers: ${module.layers.map((l) => l.mediaType).join(', ') || 'none'})`);
     }
     return { facts, size: module.wasmLayer.size };
   } finally {
@@ -65,12 +66,12 @@ async function readFileTarget(target: string, maxBytes: number): Promise<Uint8Ar
   let size: number;
   try {
     const st = await stat(target);
-    if (!st.isFile()) throw new WasmgateError('INSPECT_NOT_A_FILE', `${target} is not a regular file`);
+    if (!st.isFile()) throw new CliError('INSPECT_NOT_A_FILE', `${target} is not a regular file`);
     size = st.size;
   } catch (err) {
     if (WasmgateError.isWasmgateError(err)) throw err;
     if ((err as { code?: unknown }).code === 'ENOENT' && !target.endsWith('.wasm')) return undefined;
-    throw new WasmgateError('INSPECT_READ_FAILED', `cannot read ${target}: ${(err as Error).message}`, { cause: err });
+    throw new CliError('INSPECT_READ_FAILED', `cannot read ${target}: ${(err as Error).message}`, { cause: err });
   }
   checkSize(size, maxBytes, MAX_BYTES_FLAG);
   const handle = await open(target, 'r');

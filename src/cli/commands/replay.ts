@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { WasmgateError } from '../../common/error.ts';
+import { DecideError } from '../../decide/error.ts';
 import { findEvent, replayEvent } from '../../logs/replay.ts';
 import { EXIT_ALLOW, EXIT_DENY } from '../exit-codes.ts';
 import { createLocalDecider } from '../runtime.ts';
@@ -38,7 +38,7 @@ export async function replay(arg: string, opts: ReplayOptions, write: (s: string
   try {
     const event = await findEvent(arg, opts.log ?? local.config.decision_logs.file);
     const bundle = local.bundles.active();
-    if (bundle === null) throw new WasmgateError('NO_TRUSTED_POLICY', 'no policy bundle is active: replay needs the bundle that decided (see bundles: in the config)');
+    if (bundle === null) throw new DecideError('NO_TRUSTED_POLICY', 'no policy bundle is active: replay needs the bundle that decided (see bundles: in the config)');
     const out = await replayEvent(event, local.decider, bundle, local.config.decision.paths);
     if (opts.inputOut !== undefined) await writeFile(opts.inputOut, `${JSON.stringify(out.input, null, 2)}\n`);
     if (opts.json) {

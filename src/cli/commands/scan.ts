@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Severity, VulnerabilityMatch, VulnerabilityScan } from '../../contract/input-v1.ts';
-import { WasmgateError } from '../../common/error.ts';
+import { CliError } from '../error.ts';
 import { componentsFromInput, detectInput } from '../../analyse/sbom/index.ts';
 import { ingestGrype, ingestTrivy, loadOsvDatabase, scanComponents, WASM_PLATFORM, type PlatformRule } from '../../analyse/vulns/index.ts';
 
@@ -17,7 +17,7 @@ const ORDER: readonly Severity[] = ['Critical', 'High', 'Medium', 'Low', 'Neglig
 function platformRule(value: string): PlatformRule {
   if (value === 'wasm') return WASM_PLATFORM;
   if (value === 'any') return 'any';
-  throw new WasmgateError('CLI_USAGE', `--platform must be "wasm" or "any", not "${value}"`);
+  throw new CliError('CLI_USAGE', `--platform must be "wasm" or "any", not "${value}"`);
 }
 
 /** Runs a scan of one file; exported for tests. */
@@ -26,7 +26,7 @@ export async function runScan(file: string, flags: ScanFlags): Promise<Vulnerabi
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new WasmgateError('CLI_USAGE', `cannot read ${file}: check the path`, { cause: err });
+    throw new CliError('CLI_USAGE', `cannot read ${file}: check the path`, { cause: err });
   }
   const input = detectInput(text);
   if (input.kind === 'grype' || input.kind === 'trivy') {
@@ -34,7 +34,7 @@ export async function runScan(file: string, flags: ScanFlags): Promise<Vulnerabi
       // A scanner report holds that scanner's verdict from its own database, and not the package list
       // (grype lists only matched packages; trivy lists the others only with --list-all-pkgs): matching
       // "its packages" against --db would quietly scan a subset, so the combination is refused.
-      throw new WasmgateError(
+      throw new CliError(
         'CLI_USAGE',
         `${file} is a ${input.kind} report: it already holds ${input.kind}'s matches from ${input.kind}'s own database, and --db is not applied to it ` +
           `(a report does not list every package). Either drop --db to read the report, or scan the SBOM or Cargo.lock it was made from with --db ${flags.db}`,
@@ -42,7 +42,7 @@ export async function runScan(file: string, flags: ScanFlags): Promise<Vulnerabi
     }
     return input.kind === 'grype' ? ingestGrype(input.json) : ingestTrivy(input.json);
   }
-  if (flags.db === undefined) throw new WasmgateError('CLI_USAGE', 'scanning an SBOM or Cargo.lock needs --db <dir|zip> (an OSV export)');
+  if (flags.db === undefined) throw new CliError('CLI_USAGE', 'scanning an SBOM or Cargo.lock needs --db <dir|zip> (an OSV export)');
   const components = componentsFromInput(input);
   const db = await loadOsvDatabase(flags.db);
   return scanComponents(components, db, { platform: platformRule(flags.platform), countInformational: flags.countInformational === true });

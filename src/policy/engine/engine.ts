@@ -297,7 +297,7 @@ export async function loadBundleFile(path: string, options: LoadBundleOptions = 
   try {
     bytes = await readFile(path);
   } catch (err) {
-    throw engineError('BUNDLE_NOT_GZIP', `cannot read bundle file ${path}: ${messageOf(err)}`, { cause: err });
+    throw engineError('BUNDLE_UNREADABLE', `cannot read bundle file ${path}: ${messageOf(err)}`, { cause: err });
   }
   return loadBundle(bytes, options);
 }

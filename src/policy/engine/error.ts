@@ -2,6 +2,8 @@ import { WasmgateError } from '../../common/error.ts';
 
 /** Stable codes of the policy engine. Load-time codes name what is wrong with the bundle. */
 export type EngineErrorCode =
+  /** the bundle file cannot be read (loadBundleFile) */
+  | 'BUNDLE_UNREADABLE'
   | 'BUNDLE_NOT_GZIP'
   | 'BUNDLE_TOO_LARGE'
   | 'BUNDLE_TAR_INVALID'
@@ -16,7 +18,6 @@ export type EngineErrorCode =
   | 'WASM_ABI_UNSUPPORTED'
   | 'WASM_INSTANTIATE_FAILED'
   | 'BUILTIN_UNAVAILABLE'
-  | 'PATH_INVALID'
   | 'EVAL_ERROR';
 
 /**

@@ -1,2 +1,4 @@
-export { createEvaluationPool, defaultPoolThreads, EvaluationPoolError } from './pool.ts';
-export type { EvaluationPool, EvaluationPoolErrorCode, EvaluationPoolOptions, EvaluationPoolStats } from './pool.ts';
+export { createEvaluationPool, defaultPoolThreads } from './pool.ts';
+export type { EvaluationPool, EvaluationPoolOptions, EvaluationPoolStats } from './pool.ts';
+export { EvaluationPoolError } from './error.ts';
+export type { EvaluationPoolErrorCode } from './error.ts';

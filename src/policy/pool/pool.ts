@@ -2,17 +2,13 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { InputV1 } from '../../contract/input-v1.ts';
 import { serializeInputBytes } from '../../assemble/serialize.ts';
-import { WasmgateError } from '../../common/error.ts';
 import { createSilentLogger, type Logger } from '../../common/logger.ts';
 import { evaluateInput } from '../evaluate.ts';
 import { bundleSpec, type BundleSpec } from '../engine/engine.ts';
 import { EngineError, type EngineErrorCode } from '../engine/error.ts';
 import type { EvaluationResult, LoadedBundle } from '../engine/types.ts';
 import type { EvaluationReply, EvaluationTask } from './worker.ts';
-
-export type EvaluationPoolErrorCode = 'EVALUATION_OVERLOADED' | 'EVALUATION_WORKER_CRASHED';
-
-export class EvaluationPoolError extends WasmgateError<EvaluationPoolErrorCode> {}
+import { EvaluationPoolError } from './error.ts';
 
 export interface EvaluationPoolOptions {
   /** worker threads; default the cores less one for the event loop, at least 1 */

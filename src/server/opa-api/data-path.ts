@@ -1,4 +1,4 @@
-import { WasmgateError } from '../../common/error.ts';
+import { ConfigError } from '../../config/error.ts';
 import { ApiError } from './errors.ts';
 
 /**
@@ -69,7 +69,7 @@ function decodeSegments(segs: readonly string[]): CanonicalPath {
 export function canonicalConfiguredPath(p: string): CanonicalPath {
   const segs = p.split('/').filter((s) => s !== '');
   for (const s of segs) {
-    if (s === '.' || s === '..') throw new WasmgateError('CONFIG_INVALID', `the configured policy path ${JSON.stringify(p)} has a "${s}" segment: write it without dot segments`);
+    if (s === '.' || s === '..') throw new ConfigError('CONFIG_INVALID', `the configured policy path ${JSON.stringify(p)} has a "${s}" segment: write it without dot segments`);
   }
   return segs.join('/') as CanonicalPath;
 }

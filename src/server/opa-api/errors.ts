@@ -1,4 +1,6 @@
 import { messageOf, WasmgateError } from '../../common/error.ts';
+import { CallerError } from '../../decide/error.ts';
+import { EngineError } from '../../policy/engine/error.ts';
 
 /** OPA's API error codes (v1/server/types/types.go). */
 export type ApiErrorCode =
@@ -51,14 +53,11 @@ export const badRequest = (message: string, cause?: unknown): ApiError => new Ap
 /** Maps engine errors (and anything else) to OPA's shapes: eval errors are 500 with the inner kind. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
-  if (WasmgateError.isWasmgateError(err)) {
-    if (err.code === 'EVAL_ERROR') {
-      const kind = typeof err.details?.kind === 'string' ? err.details.kind : 'eval_internal_error';
-      return new ApiError(500, 'internal_error', 'error(s) occurred while evaluating query', { errors: [{ code: kind, message: err.message }], cause: err });
-    }
-    if (err.code === 'PATH_INVALID') return new ApiError(400, 'invalid_parameter', err.message, { cause: err });
-    if (err.code === 'CALLER_ERROR') return new ApiError(400, 'invalid_parameter', err.message, { cause: err });
+  if (err instanceof EngineError && err.code === 'EVAL_ERROR') {
+    const kind = typeof err.details?.kind === 'string' ? err.details.kind : 'eval_internal_error';
+    return new ApiError(500, 'internal_error', 'error(s) occurred while evaluating query', { errors: [{ code: kind, message: err.message }], cause: err });
   }
+  if (err instanceof CallerError) return new ApiError(400, 'invalid_parameter', err.message, { cause: err });
   // Express's router rejects a malformed request (e.g. bad percent-encoding in the path) with a 4xx `status`.
   const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined;
   if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WasmgateError } from '../../../src/common/error.ts';
+import { RegistryError } from '../../../src/registry/error.ts';
 import type { DecisionEventV1 } from '../../../src/logs/event.ts';
 import { createFakeDecider } from '../../support/fake-decider.ts';
 import { startTestService } from '../../support/service.ts';
@@ -22,7 +22,7 @@ describe('the service logs one event per decision on every transport', () => {
 
   it('logs Data API and Gatekeeper decisions, fail-closed ones included', async () => {
     const file = join(dir, 'events.jsonl');
-    const decider = createFakeDecider({ fail: (req) => (req.ref.includes('down') ? new WasmgateError('REGISTRY_UNREACHABLE', 'connect ECONNREFUSED 127.0.0.1:5000') : undefined) });
+    const decider = createFakeDecider({ fail: (req) => (req.ref.includes('down') ? new RegistryError('REGISTRY_UNREACHABLE', 'connect ECONNREFUSED 127.0.0.1:5000') : undefined) });
     const svc = await startTestService({
       decider,
       yaml: `registries: {allow: [r.example]}\ndecision: {deadline_ms: 5000}\nintegrations: {gatekeeper: {enabled: true}}\ndecision_logs: {file: ${JSON.stringify(file)}, request_context: {http: {headers: [X-Request-Id]}}}`,

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EngineError, embeddedBundlePath, loadBundle } from '../../../src/policy/engine/index.ts';
+import { EngineError, embeddedBundlePath, loadBundle, loadBundleFile } from '../../../src/policy/engine/index.ts';
 import { missingOutsideCi, requireTool } from '../../support/tools.ts';
 import { REPO, buildFixtureBundle, tar, tarGz, type TarEntry } from './support.ts';
 
@@ -170,5 +170,16 @@ describe('the committed bundle', () => {
   it('is a tar whose entries the engine parses', () => {
     expect([...good.keys()]).toEqual(expect.arrayContaining(['.manifest', 'data.json', 'policy.wasm']));
     expect(tar([]).length).toBe(1024);
+  });
+});
+
+describe('loadBundleFile', () => {
+  it('names a file it cannot read BUNDLE_UNREADABLE, not a gzip problem', async () => {
+    const missing = join(REPO, 'bundles', 'no-such-bundle.tar.gz');
+    const err = await expectCode(loadBundleFile(missing), 'BUNDLE_UNREADABLE');
+    expect(err.message).toContain(`cannot read bundle file ${missing}`);
+  });
+  it('still says BUNDLE_NOT_GZIP for a file that is there but not gzip', async () => {
+    await expectCode(loadBundleFile(join(REPO, 'package.json')), 'BUNDLE_NOT_GZIP');
   });
 });

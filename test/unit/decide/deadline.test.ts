@@ -3,6 +3,9 @@ import { WasmgateError } from '../../../src/common/error.ts';
 import { CallerError, classifyError, createDecisionCache, withDecisionCache, withDeadline } from '../../../src/decide/index.ts';
 import { createFakeDecider } from '../../support/fake-decider.ts';
 
+/** An error with any code, declared or not (what a foreign or future module could throw). */
+class AnyCodeError extends WasmgateError<string> {}
+
 const D = `sha256:${'b'.repeat(64)}`;
 
 describe('withDeadline', () => {
@@ -44,15 +47,17 @@ describe('withDeadline', () => {
   describe('when the inner decider throws', () => {
     it.each([
       ['REGISTRY_UNREACHABLE', 'registry_unreachable'],
-      ['REGISTRY_SOMETHING_NEW', 'registry_unreachable'],
-      ['NO_ACTIVE_BUNDLE', 'no_trusted_policy'],
+      ['REGISTRY_PROTOCOL_ERROR', 'registry_unreachable'],
+      ['REGISTRY_SOMETHING_NEW', 'internal_error'],
+      ['NO_TRUSTED_POLICY', 'no_trusted_policy'],
+      ['BUNDLE_SOMETHING_NEW', 'internal_error'],
       ['MANIFEST_UNKNOWN', 'module_not_found'],
       ['DEADLINE_EXCEEDED', 'timeout'],
       ['DIGEST_MISMATCH', 'digest_mismatch'],
       ['REGISTRY_UNAUTHORIZED', 'registry_auth_failed'],
       ['WHATEVER', 'internal_error'],
     ])('maps %s to a deny with reason %s', async (code, reason) => {
-      const d = withDeadline(createFakeDecider({ fail: () => new WasmgateError(code, 'it broke') }), { deadlineMs: 1000 });
+      const d = withDeadline(createFakeDecider({ fail: () => new AnyCodeError(code, 'it broke') }), { deadlineMs: 1000 });
       const r = await d.decide({ ref: 'r/app:1' });
       expect(r).toMatchObject({ allow: false, deny: [`${reason}: it broke`], errors: [{ code: reason }], digest: null });
     });
@@ -63,7 +68,7 @@ describe('withDeadline', () => {
     });
 
     it('rethrows caller mistakes as CallerError (a 4xx, not a decision)', async () => {
-      const d = withDeadline(createFakeDecider({ fail: () => new WasmgateError('HOST_NOT_ALLOWED', 'evil.example is not allowed') }), { deadlineMs: 1000 });
+      const d = withDeadline(createFakeDecider({ fail: () => new AnyCodeError('HOST_NOT_ALLOWED', 'evil.example is not allowed') }), { deadlineMs: 1000 });
       await expect(d.decide({ ref: 'evil.example/x:1' })).rejects.toBeInstanceOf(CallerError);
     });
   });

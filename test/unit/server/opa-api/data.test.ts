@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WasmgateError } from '../../../../src/common/error.ts';
+import { RegistryError } from '../../../../src/registry/error.ts';
 import type { RunningService } from '../../../../src/server/index.ts';
 import { createFakeBundle } from '../../../support/fake-bundle.ts';
 import type { EvaluationResult, LoadedBundle } from '../../../../src/policy/engine/types.ts';
@@ -15,7 +15,7 @@ let decider: FakeDecider;
 
 beforeAll(async () => {
   decider = createFakeDecider({
-    fail: (req) => (req.ref.includes('unreachable') ? new WasmgateError('REGISTRY_UNREACHABLE', 'connection refused') : undefined),
+    fail: (req) => (req.ref.includes('unreachable') ? new RegistryError('REGISTRY_UNREACHABLE', 'connection refused') : undefined),
   });
   svc = await startTestService({
     decider,
@@ -348,7 +348,7 @@ describe('POST / when default_decision is a decision path (issue 14 item 2)', ()
 describe('a policy that allows whatever the evidence (fail closed around it)', () => {
   it('never answers allow for a decision with errors, at the decision path, its rules or above it', async () => {
     const own = await startTestService({
-      decider: createFakeDecider({ fail: () => new WasmgateError('REGISTRY_UNREACHABLE', 'connection refused') }),
+      decider: createFakeDecider({ fail: () => new RegistryError('REGISTRY_UNREACHABLE', 'connection refused') }),
       bundle: createFakeBundle({ wasm: { sbom: { allow: true, deny: [] } } }),
       yaml: 'registries: {allow: [reg.example]}\n',
     });
