@@ -21,7 +21,7 @@ const SRC = join(ROOT, 'src');
 export const LAYERS: ReadonlyArray<readonly string[]> = [
   ['common'],
   ['contract', 'oci'],
-  ['config', 'status'],
+  ['config', 'status', 'services'],
   ['resolve'],
   ['registry'],
   ['collect'],
