@@ -86,8 +86,8 @@ export class ServiceClient {
     const authorize = options.authorize ?? ((o: URL) => o.origin === origin);
     this.dispatcher = options.attachCredential === false ? this.#agent : this.#agent.compose((dispatch) => (opts, handler) => {
       const cred = this.#current;
-      const headers = opts.headers;
-      // plain header objects only (what undici.request and the registry client send); others pass untouched
+      const headers = opts.headers ?? {};
+      // none or a plain header object (what undici.request and the registry client send); others pass untouched
       const plain = isRecord(headers) && !(Symbol.iterator in headers);
       if (cred !== undefined && plain && opts.origin !== undefined && authorize(new URL(String(opts.origin)), opts.path) && !Object.keys(headers).some((k) => k.toLowerCase() === 'authorization')) {
         return dispatch({ ...opts, headers: { ...headers, authorization: `${cred.scheme} ${cred.token}` } }, handler);
@@ -98,7 +98,9 @@ export class ServiceClient {
 
   /** `response_header_timeout_seconds` in ms (0: no limit). */
   get responseHeaderTimeoutMs(): number {
-    return this.#config.response_header_timeout_seconds * 1000;
+    const seconds: unknown = this.#config.response_header_timeout_seconds;
+    // the schema's default (10) when a caller built the config without it
+    return typeof seconds === 'number' && seconds >= 0 ? seconds * 1000 : DEFAULT_RESPONSE_HEADER_TIMEOUT_MS;
   }
 
   /** True when the service config has `credentials.bearer`. */
@@ -134,7 +136,7 @@ export class ServiceClient {
    */
   async request(url: string, req: ServiceRequest): Promise<Dispatcher.ResponseData> {
     await this.credential();
-    const timeoutMs = req.headersTimeoutMs ?? this.#config.response_header_timeout_seconds * 1000;
+    const timeoutMs = req.headersTimeoutMs ?? this.responseHeaderTimeoutMs;
     const total = req.totalTimeoutMs !== undefined ? AbortSignal.timeout(req.totalTimeoutMs) : undefined;
     const signal = total !== undefined && req.signal !== undefined ? AbortSignal.any([req.signal, total]) : (total ?? req.signal);
     try {
@@ -164,6 +166,8 @@ export class ServiceClient {
 export function createServiceClient(config: ServiceConfig, options: ServiceClientOptions = {}): ServiceClient {
   return new ServiceClient(config, options);
 }
+
+const DEFAULT_RESPONSE_HEADER_TIMEOUT_MS = 10_000;
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
