@@ -103,11 +103,6 @@ export class ServiceClient {
     return typeof seconds === 'number' && seconds >= 0 ? seconds * 1000 : DEFAULT_RESPONSE_HEADER_TIMEOUT_MS;
   }
 
-  /** True when the service config has `credentials.bearer`. */
-  get hasCredential(): boolean {
-    return this.#bearer !== undefined;
-  }
-
   /** `<url>/<resource>` with one slash between. */
   resourceUrl(resource: string): string {
     return `${this.url}/${resource.replace(/^\/+/, '')}`;
@@ -171,10 +166,10 @@ const DEFAULT_RESPONSE_HEADER_TIMEOUT_MS = 10_000;
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
-/** True for a ServiceError SERVICE_TIMEOUT, or undici's own timeout errors (a body read after `request`). */
-export function isTimeout(err: unknown): boolean {
+/** undici's timeout errors, or an AbortSignal.timeout firing. */
+function isTimeout(err: unknown): boolean {
   if (!isRecord(err)) return false;
-  return (typeof err.code === 'string' && (TIMEOUT_CODES.has(err.code) || err.code === 'SERVICE_TIMEOUT')) || err.name === 'TimeoutError';
+  return (typeof err.code === 'string' && TIMEOUT_CODES.has(err.code)) || err.name === 'TimeoutError';
 }
 
 /** Read once at construction: the CA file is config, not data. */
