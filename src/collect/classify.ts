@@ -1,4 +1,4 @@
-import { MEDIA_TYPES } from '../registry/constants.ts';
+import { MEDIA_TYPES } from '../oci/media-types.ts';
 import type { RawEvidenceKind } from '../oci/types.ts';
 
 /** What kind of evidence a layer is, by its media type; undefined for anything that is not signed evidence. */

@@ -1,5 +1,5 @@
 import { digestTag } from '../resolve/reference.ts';
-import { ANNOTATIONS } from '../registry/constants.ts';
+import { ANNOTATIONS } from '../oci/media-types.ts';
 import { isRegistryError } from '../registry/error.ts';
 import type { ArtifactStore, FetchedManifest, FetchOptions } from '../oci/store.ts';
 import type { OciDescriptor, RawEvidence } from '../oci/types.ts';

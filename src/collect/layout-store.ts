@@ -2,7 +2,7 @@ import { constants, statSync, type BigIntStats } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isDigest } from '../resolve/grammar.ts';
-import { ANNOTATIONS, INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES } from '../registry/constants.ts';
+import { ANNOTATIONS, INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES } from '../oci/media-types.ts';
 import { assertDigest, sha256Digest } from '../registry/digest.ts';
 import { isRegistryError, RegistryError } from '../registry/error.ts';
 import { parseManifestDocument, type ImageIndex } from '../registry/manifest.ts';

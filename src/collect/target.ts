@@ -1,4 +1,4 @@
-import { ANNOTATIONS, INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES, WASM_LAYER_MEDIA_TYPES } from '../registry/constants.ts';
+import { ANNOTATIONS, INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES, WASM_LAYER_MEDIA_TYPES } from '../oci/media-types.ts';
 import { RegistryError } from '../registry/error.ts';
 import type { ImageIndex } from '../registry/manifest.ts';
 import type { FetchedManifest } from '../oci/store.ts';

@@ -4,6 +4,7 @@ import type { Logger } from '../common/logger.ts';
 import type { DecisionLogsConfig, ServiceConfig } from '../config/types.ts';
 import type { Metrics } from '../status/metrics.ts';
 import type { StatusRegistry } from '../status/registry.ts';
+import { createServiceClient } from '../services/client.ts';
 import { createConsoleSink } from './console-sink.ts';
 import { createRedactor, type MaskRule } from './erase.ts';
 import type { DecisionEventV1, DecisionLogRecord } from './event.ts';
@@ -269,12 +270,11 @@ export function createDecisionLoggerFromConfig(o: DecisionLoggerFromConfig): Dec
       const base = svc.url.replace(/\/+$/, '');
       const resource = c.resource.startsWith('/') ? c.resource : `/${c.resource}`;
       const url = `${base}${resource}${c.partition_name ? `/${c.partition_name}` : ''}`;
-      const bearer = (svc.credentials as { bearer?: { token?: string; token_path?: string; scheme?: string } } | undefined)?.bearer;
       const r = c.reporting;
       sinks.push(createHttpSink({
         url,
-        ...(svc.headers ? { headers: svc.headers } : {}),
-        ...(bearer ? { bearer } : {}),
+        // the service's one client: headers, TLS, bearer credentials
+        client: createServiceClient(svc),
         uploadSizeLimitBytes: r.upload_size_limit_bytes,
         // OPA's buffer_type: `event` bounds the count, `size` the bytes (unbounded when buffer_size_limit_bytes is unset)
         bufferSizeLimitEvents: r.buffer_type === 'event' ? r.buffer_size_limit_events : Number.POSITIVE_INFINITY,

@@ -1,11 +1,18 @@
-import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
+import type { Dispatcher } from 'undici';
+import { messageOf } from '../common/error.ts';
 import type { Logger } from '../common/logger.ts';
+import { createServiceClient, type ServiceClient } from '../services/client.ts';
 import type { DecisionLogSink } from './sink.ts';
 
 export interface HttpSinkOptions {
   /** service base URL + resource (+ /partition) */
   url: string;
+  /**
+   * the decision-log service's client (headers, TLS, credentials); the sink owns and closes it. Without one the
+   * sink builds one from `url`, `headers` and `bearer`.
+   */
+  client?: ServiceClient;
   headers?: Record<string, string>;
   bearer?: { token?: string; token_path?: string; scheme?: string };
   /** compressed bytes per upload (OPA upload_size_limit_bytes, default 32768) */
@@ -63,15 +70,15 @@ export function createHttpSink(options: HttpSinkOptions): DecisionLogSink {
     return options.minDelayMs + Math.random() * (options.maxDelayMs - options.minDelayMs);
   };
 
-  const headers = async (): Promise<Record<string, string>> => {
-    const h: Record<string, string> = { 'content-type': 'application/json', 'content-encoding': 'gzip', ...options.headers };
-    const b = options.bearer;
-    if (b) {
-      const token = b.token ?? (b.token_path ? (await readFile(b.token_path, 'utf8')).trim() : undefined);
-      if (token) h.authorization = `${b.scheme ?? 'Bearer'} ${token}`;
-    }
-    return h;
-  };
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const client = options.client ?? createServiceClient({
+    name: 'decision_logs',
+    url: new URL(options.url).origin,
+    ...(options.headers !== undefined && { headers: options.headers }),
+    ...(options.bearer !== undefined && { credentials: { bearer: options.bearer } }),
+    response_header_timeout_seconds: timeoutMs / 1000,
+    allow_insecure_tls: false,
+  });
 
   const gzipFirst = (n: number): Buffer => gzipSync(n === 1 ? `[${queue[0]!.json}]` : `[${queue.slice(0, n).map((q) => q.json).join(',')}]`);
 
@@ -116,18 +123,23 @@ export function createHttpSink(options: HttpSinkOptions): DecisionLogSink {
     while (queue.length > 0) {
       const chunk = nextChunk();
       if (!chunk) return;
-      let res: Response;
+      let res: Dispatcher.ResponseData;
       try {
-        res = await fetch(options.url, { method: 'POST', headers: await headers(), body: chunk.body, signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
-        await res.arrayBuffer().catch(() => undefined);
+        res = await client.request(options.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+          body: chunk.body,
+          totalTimeoutMs: timeoutMs,
+        });
+        await res.body.dump().catch(() => undefined);
       } catch (err) {
         failures++;
-        options.onUploadResult?.(false, { message: err instanceof Error ? err.message : String(err) });
+        options.onUploadResult?.(false, { message: messageOf(err) });
         return;
       }
-      if (res.status < 200 || res.status > 299) {
+      if (res.statusCode < 200 || res.statusCode > 299) {
         failures++;
-        options.onUploadResult?.(false, { http_code: res.status, message: `log upload failed, server replied with HTTP ${res.status}` });
+        options.onUploadResult?.(false, { http_code: res.statusCode, message: `log upload failed, server replied with HTTP ${res.statusCode}` });
         return;
       }
       failures = 0;
@@ -197,6 +209,7 @@ export function createHttpSink(options: HttpSinkOptions): DecisionLogSink {
         options.onDropped?.(queue.length, 'events');
         queue.length = 0;
       }
+      await client.close();
     },
   };
 }

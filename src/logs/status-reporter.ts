@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { messageOf } from '../common/error.ts';
 import type { Logger } from '../common/logger.ts';
 import { createOpaConsoleLogger } from './console-sink.ts';
@@ -6,6 +5,7 @@ import type { ServiceConfig, StatusConfig } from '../config/types.ts';
 import type { Metrics } from '../status/metrics.ts';
 import type { StatusRegistry } from '../status/registry.ts';
 import type { StatusSnapshot } from '../status/types.ts';
+import { createServiceClient } from '../services/client.ts';
 
 export interface StatusReporterOptions {
   config: StatusConfig;
@@ -51,13 +51,8 @@ export function startStatusReporter(o: StatusReporterOptions): StatusReporter | 
   let running: Promise<void> | undefined;
   let stopped = false;
 
-  const headers = async (): Promise<Record<string, string>> => {
-    const h: Record<string, string> = { 'content-type': 'application/json', ...svc?.headers };
-    const b = (svc?.credentials as { bearer?: { token?: string; token_path?: string; scheme?: string } } | undefined)?.bearer;
-    const token = b?.token ?? (b?.token_path ? (await readFile(b.token_path, 'utf8')).trim() : undefined);
-    if (b && token) h.authorization = `${b.scheme ?? 'Bearer'} ${token}`;
-    return h;
-  };
+  // the status service's one client: headers, TLS, bearer credentials
+  const client = svc !== undefined ? createServiceClient(svc) : undefined;
 
   const send = async (): Promise<void> => {
     while (latest !== undefined) {
@@ -65,11 +60,16 @@ export function startStatusReporter(o: StatusReporterOptions): StatusReporter | 
       latest = undefined;
       const event = await statusEventV1(snap, o);
       consoleLog?.info({ ...event, type: 'openpolicyagent.org/status' }, 'Status Log');
-      if (url === undefined) continue;
+      if (url === undefined || client === undefined) continue;
       try {
-        const res = await fetch(url, { method: 'POST', headers: await headers(), body: JSON.stringify(event), signal: AbortSignal.timeout((svc!.response_header_timeout_seconds || 10) * 1000) });
-        await res.arrayBuffer().catch(() => undefined);
-        if (res.status < 200 || res.status > 299) o.logger.warn({ status: res.status, url }, 'status upload failed');
+        const res = await client.request(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(event),
+          totalTimeoutMs: client.responseHeaderTimeoutMs || 10_000,
+        });
+        await res.body.dump().catch(() => undefined);
+        if (res.statusCode < 200 || res.statusCode > 299) o.logger.warn({ status: res.statusCode, url }, 'status upload failed');
       } catch (err) {
         o.logger.warn({ err: messageOf(err), url }, 'status upload failed');
       }
@@ -99,6 +99,7 @@ export function startStatusReporter(o: StatusReporterOptions): StatusReporter | 
       stopped = true;
       unsubscribe();
       while (running) await running;
+      await client?.close();
     },
   };
 }

@@ -10,6 +10,5 @@ export type { HostPolicy } from './hosts.ts';
 export { parseManifestDocument, toDescriptor } from './manifest.ts';
 export type { ImageManifest, ImageIndex, ManifestDocument } from './manifest.ts';
 export { sha256Digest, verifyDigest } from './digest.ts';
-export { MEDIA_TYPES, ANNOTATIONS, WASM_LAYER_MEDIA_TYPES } from './constants.ts';
 export { parseRetryAfter } from './transport.ts';
 export type { TransportOptions } from './transport.ts';

@@ -1,6 +1,6 @@
 import type { OciDescriptor } from '../oci/types.ts';
 import type { ImageIndex, ImageManifest, ManifestDocument } from '../oci/manifest.ts';
-import { INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES, MEDIA_TYPES } from './constants.ts';
+import { INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES, MEDIA_TYPES } from '../oci/media-types.ts';
 import { RegistryError } from './error.ts';
 import { DIGEST_RE } from '../resolve/grammar.ts';
 import { isRecord } from '../common/is-record.ts';

@@ -1,6 +1,6 @@
 import { inflateSync } from 'node:zlib';
 import type { EmbeddedDependency } from '../../contract/input-v1.ts';
-import { WasmInspectError } from './error.ts';
+import { WasmInspectError } from '../../common/wasm/error.ts';
 import { MAX_EMBEDDED_PACKAGES } from './limits.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EmbeddedDependency, WasmFactsV1, WasmProducers } from '../../contract/input-v1.ts';
 import { parseDepV0 } from './dep-v0.ts';
-import { WasmInspectError } from './error.ts';
+import { WasmInspectError } from '../../common/wasm/error.ts';
 import { DEFAULT_MAX_DEP_V0_BYTES, DEFAULT_MAX_WASM_BYTES } from './limits.ts';
 import { parseProducers } from './producers.ts';
 import { unitName } from './names.ts';

@@ -1,5 +1,5 @@
 import type { RawCustomSection, WasmKind } from './walk.ts';
-import { ByteReader } from './reader.ts';
+import { ByteReader } from '../../common/wasm/reader.ts';
 
 /**
  * A module's or component's own name: subsection 0 of its `name` section (core,

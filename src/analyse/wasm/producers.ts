@@ -1,6 +1,6 @@
 import type { WasmProducers } from '../../contract/input-v1.ts';
-import { WasmInspectError } from './error.ts';
-import { ByteReader } from './reader.ts';
+import { WasmInspectError } from '../../common/wasm/error.ts';
+import { ByteReader } from '../../common/wasm/reader.ts';
 
 const FIELDS = ['language', 'processed-by', 'sdk'] as const;
 

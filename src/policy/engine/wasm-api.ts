@@ -1,3 +1,7 @@
+import { WasmInspectError } from '../../common/wasm/error.ts';
+import { ByteReader } from '../../common/wasm/reader.ts';
+import { readSection, skipCoreImportDesc } from '../../common/wasm/sections.ts';
+
 /**
  * The slice of the WebAssembly JS API the engine uses. The project compiles
  * without the DOM lib (which is where TypeScript declares `WebAssembly`), so the
@@ -30,57 +34,40 @@ export const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAs
 
 /**
  * The minimum page count of the memory a module imports (`env.memory`), read from
- * its import section; 0 when it imports none or the section cannot be read (the
+ * its import section; 0 when it imports none or the bytes cannot be read (the
  * instantiation then reports the problem).
  */
 export function importedMemoryMinPages(bytes: Uint8Array): number {
-  let i = 8;
-  const leb = (): number => {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const b = bytes[i++];
-      if (b === undefined) throw new RangeError('truncated');
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7;
-    }
-  };
-  const skipName = (): void => {
-    const n = leb();
-    i += n;
-  };
   try {
-    while (i < bytes.length) {
-      const id = bytes[i++];
-      const size = leb();
-      const end = i + size;
-      if (id !== 2) {
-        i = end;
+    return readImportedMemoryMinPages(bytes);
+  } catch (err) {
+    if (err instanceof WasmInspectError) return 0;
+    throw err;
+  }
+}
+
+/**
+ * The same over the bounds-checked reader, without the fallback: a truncated module, an overlong or
+ * overflowing LEB128, a section running past the end or an unknown import kind is a coded WasmInspectError.
+ */
+export function readImportedMemoryMinPages(bytes: Uint8Array): number {
+  const r = new ByteReader(bytes);
+  r.take(8, 'module header');
+  while (!r.done) {
+    const { id, body } = readSection(r);
+    if (id !== 2) continue;
+    const count = body.u32('import count');
+    for (let k = 0; k < count; k++) {
+      body.name('import module name');
+      body.name('import field name');
+      if (body.peek() !== 0x02) {
+        skipCoreImportDesc(body);
         continue;
       }
-      const count = leb();
-      for (let k = 0; k < count; k++) {
-        skipName();
-        skipName();
-        const kind = bytes[i++];
-        if (kind === 0) leb();
-        else if (kind === 1) {
-          i++;
-          const flags = leb();
-          leb();
-          if (flags & 1) leb();
-        } else if (kind === 2) {
-          const flags = leb();
-          const min = leb();
-          if (flags & 1) leb();
-          return min;
-        } else if (kind === 3) i += 2;
-        else return 0;
-      }
-      return 0;
+      body.byte('import kind');
+      body.byte('limits flags');
+      return body.u32('memory minimum');
     }
-  } catch {
     return 0;
   }
   return 0;

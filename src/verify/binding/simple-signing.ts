@@ -1,4 +1,4 @@
-import { SIMPLE_SIGNING_TYPE } from '../formats/media-types.ts';
+import { SIMPLE_SIGNING_TYPE } from '../../oci/media-types.ts';
 import type { ParseResult } from './statement.ts';
 import { isRecord as isObject } from '../../common/is-record.ts';
 

@@ -1,4 +1,4 @@
-import { IN_TOTO_PAYLOAD_TYPE, STATEMENT_TYPES } from '../formats/media-types.ts';
+import { IN_TOTO_PAYLOAD_TYPE, STATEMENT_TYPES } from '../../oci/media-types.ts';
 import { isRecord as isObject } from '../../common/is-record.ts';
 
 export interface StatementV1 {

@@ -16,4 +16,3 @@ export function toCandidate(raw: RawEvidence): Candidate {
 
 export { AdaptError } from './adapt-error.ts';
 export type { Candidate } from './candidate.ts';
-export * from './media-types.ts';

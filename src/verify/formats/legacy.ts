@@ -3,9 +3,7 @@ import type { SerializedBundle } from '@sigstore/bundle';
 import type { RawEvidence } from '../../oci/types.ts';
 import type { Candidate } from './candidate.ts';
 import { AdaptError } from './adapt-error.ts';
-import {
-  ANN_CERTIFICATE, ANN_REKOR_BUNDLE, ANN_RFC3161, ANN_SIGNATURE, BUNDLE_V01_MEDIA_TYPE, DSSE_MEDIA_TYPE,
-} from './media-types.ts';
+import { ANNOTATIONS, MEDIA_TYPES } from '../../oci/media-types.ts';
 import { isRecord as isObject } from '../../common/is-record.ts';
 
 type Json = Record<string, unknown>;
@@ -22,11 +20,11 @@ function parseJson(text: string, what: string): unknown {
 
 /** Reads cosign's Rekor "bundle" annotation into a v0.1 tlog entry (SET only: legacy storage has no proof). */
 function toTlogEntry(annotation: string): Json {
-  const rb = parseJson(annotation, `annotation ${ANN_REKOR_BUNDLE}`);
+  const rb = parseJson(annotation, `annotation ${ANNOTATIONS.cosignRekorBundle}`);
   const payload = isObject(rb) ? rb.Payload : undefined;
   if (!isObject(rb) || !isObject(payload) || typeof rb.SignedEntryTimestamp !== 'string' || typeof payload.body !== 'string'
     || typeof payload.logID !== 'string' || typeof payload.logIndex !== 'number' || typeof payload.integratedTime !== 'number') {
-    throw new AdaptError(`annotation ${ANN_REKOR_BUNDLE} lacks SignedEntryTimestamp or Payload{body,logID,logIndex,integratedTime}`);
+    throw new AdaptError(`annotation ${ANNOTATIONS.cosignRekorBundle} lacks SignedEntryTimestamp or Payload{body,logID,logIndex,integratedTime}`);
   }
   const body = parseJson(Buffer.from(payload.body, 'base64').toString('utf8'), 'Rekor entry body');
   if (!isObject(body) || typeof body.kind !== 'string' || typeof body.apiVersion !== 'string') {
@@ -52,38 +50,38 @@ export function legacyToCandidate(raw: RawEvidence): Candidate {
   const ann = raw.layer.annotations ?? {};
   const blob = Buffer.from(raw.payload);
   const isAttestation = raw.kind === 'cosign-legacy-attestation';
-  if (isAttestation && raw.layer.mediaType !== DSSE_MEDIA_TYPE) {
-    throw new AdaptError(`legacy attestation layer has media type ${raw.layer.mediaType}, expected ${DSSE_MEDIA_TYPE}`);
+  if (isAttestation && raw.layer.mediaType !== MEDIA_TYPES.dsseEnvelope) {
+    throw new AdaptError(`legacy attestation layer has media type ${raw.layer.mediaType}, expected ${MEDIA_TYPES.dsseEnvelope}`);
   }
   const vm: Json = { tlogEntries: [], timestampVerificationData: { rfc3161Timestamps: [] } };
-  const certPem = ann[ANN_CERTIFICATE];
+  const certPem = ann[ANNOTATIONS.cosignCertificate];
   if (certPem) {
     let cert: X509Certificate;
     try {
       cert = new X509Certificate(certPem);
     } catch (err) {
-      throw new AdaptError(`annotation ${ANN_CERTIFICATE} is not a PEM certificate`, err);
+      throw new AdaptError(`annotation ${ANNOTATIONS.cosignCertificate} is not a PEM certificate`, err);
     }
     vm.x509CertificateChain = { certificates: [{ rawBytes: b64(cert.raw) }] };
   } else {
     vm.publicKey = { hint: '' };
   }
-  const rekor = ann[ANN_REKOR_BUNDLE];
+  const rekor = ann[ANNOTATIONS.cosignRekorBundle];
   if (rekor) (vm.tlogEntries as Json[]).push(toTlogEntry(rekor));
-  const ts = ann[ANN_RFC3161];
+  const ts = ann[ANNOTATIONS.cosignRfc3161];
   // cosign's legacy .att timestamps the whole envelope rather than the signature: only usable without a SET
   if (ts && !(isAttestation && rekor)) {
-    const t = parseJson(ts, `annotation ${ANN_RFC3161}`);
-    if (!isObject(t) || typeof t.SignedRFC3161Timestamp !== 'string') throw new AdaptError(`annotation ${ANN_RFC3161} lacks SignedRFC3161Timestamp`);
+    const t = parseJson(ts, `annotation ${ANNOTATIONS.cosignRfc3161}`);
+    if (!isObject(t) || typeof t.SignedRFC3161Timestamp !== 'string') throw new AdaptError(`annotation ${ANNOTATIONS.cosignRfc3161} lacks SignedRFC3161Timestamp`);
     (vm.timestampVerificationData as { rfc3161Timestamps: Json[] }).rfc3161Timestamps.push({ signedTimestamp: t.SignedRFC3161Timestamp });
   }
-  const out: Json = { mediaType: BUNDLE_V01_MEDIA_TYPE, verificationMaterial: vm };
+  const out: Json = { mediaType: MEDIA_TYPES.sigstoreBundleV01, verificationMaterial: vm };
   if (isAttestation) {
     out.dsseEnvelope = parseJson(blob.toString('utf8'), 'DSSE envelope');
     return { format: 'cosign-legacy', content: 'dsse', bundle: out as unknown as SerializedBundle };
   }
-  const sig = ann[ANN_SIGNATURE];
-  if (!sig) throw new AdaptError(`legacy signature layer has no ${ANN_SIGNATURE} annotation`);
+  const sig = ann[ANNOTATIONS.cosignSignature];
+  if (!sig) throw new AdaptError(`legacy signature layer has no ${ANNOTATIONS.cosignSignature} annotation`);
   out.messageSignature = {
     messageDigest: { algorithm: 'SHA2_256', digest: b64(createHash('sha256').update(blob).digest()) },
     signature: sig,

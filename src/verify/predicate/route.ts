@@ -1,4 +1,4 @@
-import { COSIGN_SIGN_PREDICATE_TYPE } from '../formats/media-types.ts';
+import { COSIGN_SIGN_PREDICATE_TYPE } from '../../oci/media-types.ts';
 
 /** Where a verified statement goes in the policy input. */
 export type Route = 'signatures' | 'sbom_attestations' | 'provenance_attestations' | 'other_attestations';

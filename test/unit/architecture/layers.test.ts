@@ -15,13 +15,14 @@ const SRC = join(ROOT, 'src');
  * Lowest first. A module may import from its own layer's folders and from lower layers, never from a higher one.
  * common: errors, logging, paths; contract: the input document every stage fills or reads; oci: the OCI types
  * and the artifact store interface that registry, collect, analyse and policy share; status: the component status
- * registry and metrics every long-lived part reports to; wiring: the composition root (builds the pipeline for
+ * registry and metrics every long-lived part reports to; services: the one client per configured service (URL,
+ * TLS, credentials) that bundles, decision logs and status uploads share; wiring: the composition root (builds the pipeline for
  * `serve` and the one-shot commands); cli last.
  */
 export const LAYERS: ReadonlyArray<readonly string[]> = [
   ['common'],
   ['contract', 'oci'],
-  ['config', 'status'],
+  ['config', 'status', 'services'],
   ['resolve'],
   ['registry'],
   ['collect'],

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { messageOf } from '../../../common/error.ts';
-import type { ServiceConfig } from '../../../config/types.ts';
+import type { ServiceClient } from '../../../services/client.ts';
 import { bundleError } from '../error.ts';
 import type { BundleSource, FetchResult } from './types.ts';
 
@@ -10,13 +8,13 @@ import type { BundleSource, FetchResult } from './types.ts';
 export const OPA_BUNDLE_CONTENT_TYPE = 'application/vnd.openpolicyagent.bundles';
 
 export interface HttpSourceOptions {
-  service: ServiceConfig;
+  /** the bundle service's client (URL, headers, TLS, credentials, timeout); the source owns and closes it */
+  client: ServiceClient;
   /** path below the service URL; default bundles/<name> */
   resource: string;
   maxBytes: number;
   /** polling.long_polling_timeout_seconds; undefined = no long polling */
   longPollingTimeoutSeconds?: number;
-  dispatcher?: Dispatcher;
 }
 
 /**
@@ -29,46 +27,34 @@ export class HttpSource implements BundleSource {
   readonly kind = 'http' as const;
   readonly description: string;
   readonly #url: string;
-  readonly #service: ServiceConfig;
+  readonly #client: ServiceClient;
   readonly #maxBytes: number;
   readonly #wait: number | undefined;
-  readonly #dispatcher: Dispatcher;
-  readonly #ownDispatcher: boolean;
   #longPolling = false;
 
   constructor(options: HttpSourceOptions) {
-    this.#service = options.service;
-    this.#url = joinUrl(options.service.url, options.resource);
+    this.#client = options.client;
+    this.#url = options.client.resourceUrl(options.resource);
     this.description = this.#url;
     this.#maxBytes = options.maxBytes;
     this.#wait = options.longPollingTimeoutSeconds;
-    this.#ownDispatcher = options.dispatcher === undefined;
-    this.#dispatcher = options.dispatcher ?? new Agent({
-      connect: {
-        rejectUnauthorized: !options.service.allow_insecure_tls,
-        ...(options.service.tls?.ca_cert !== undefined && { ca: [readCaSync(options.service.tls.ca_cert)] }),
-      },
-    });
   }
 
   async fetch(etag: string | undefined, signal: AbortSignal): Promise<FetchResult> {
-    const headers: Record<string, string> = { ...this.#service.headers };
+    const headers: Record<string, string> = {};
     const longPoll = this.#longPolling && this.#wait !== undefined;
     headers.prefer = longPoll ? `modes=snapshot,delta;wait=${this.#wait}` : 'modes=snapshot,delta';
     if (etag !== undefined && etag !== '') headers['if-none-match'] = etag;
-    const auth = await this.#authorization();
-    if (auth !== undefined) headers.authorization = auth;
-    const timeoutMs = this.#service.response_header_timeout_seconds * 1000;
+    const timeoutMs = this.#client.responseHeaderTimeoutMs;
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(this.#url, {
+      res = await this.#client.request(this.#url, {
         method: 'GET',
         headers,
         signal,
-        dispatcher: this.#dispatcher,
         // a long poll is held open by the server: no header timeout then (as OPA)
-        headersTimeout: longPoll ? 0 : timeoutMs,
-        bodyTimeout: timeoutMs === 0 ? 0 : Math.max(timeoutMs, 30_000),
+        headersTimeoutMs: longPoll ? 0 : timeoutMs,
+        bodyTimeoutMs: timeoutMs === 0 ? 0 : Math.max(timeoutMs, 30_000),
       });
     } catch (err) {
       this.#longPolling = false;
@@ -112,31 +98,8 @@ export class HttpSource implements BundleSource {
   }
 
   async close(): Promise<void> {
-    if (this.#ownDispatcher) await this.#dispatcher.close();
+    await this.#client.close();
   }
-
-  async #authorization(): Promise<string | undefined> {
-    const bearer = (this.#service.credentials as { bearer?: { token?: string; token_path?: string; scheme?: string } } | undefined)?.bearer;
-    if (bearer === undefined) return undefined;
-    let token = bearer.token;
-    if (bearer.token_path !== undefined) {
-      try {
-        token = (await readFile(bearer.token_path, 'utf8')).trim();
-      } catch (err) {
-        throw bundleError('BUNDLE_DOWNLOAD_FAILED', `cannot read the bearer token file of service ${this.#service.name}: ${messageOf(err)}`, { cause: err });
-      }
-    }
-    return token === undefined ? undefined : `${bearer.scheme ?? 'Bearer'} ${token}`;
-  }
-}
-
-function joinUrl(base: string, resource: string): string {
-  return `${base.replace(/\/+$/, '')}/${resource.replace(/^\/+/, '')}`;
-}
-
-/** Read once at construction: the CA file is config, not data. */
-function readCaSync(path: string): string {
-  return readFileSync(path, 'utf8');
 }
 
 const STATUS_TEXT: Record<number, string> = {

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { ArtifactStore } from '../../../oci/store.ts';
 import type { BundleConfig, ServiceConfig } from '../../../config/types.ts';
 import { RegistryClient } from '../../../registry/index.ts';
+import { createServiceClient } from '../../../services/client.ts';
 import { bundleError } from '../error.ts';
 import { FileSource } from './file.ts';
 import { HttpSource } from './http.ts';
@@ -55,12 +56,12 @@ export function createSource(name: string, bundle: BundleConfig, deps: SourceDep
       ...(auth !== undefined && { beforeFetch: () => auth.refresh() }),
       close: async () => {
         await client.close();
-        await auth?.dispatcher.close();
+        await auth?.close();
       },
     });
   }
   return new HttpSource({
-    service,
+    client: createServiceClient(service),
     resource: bundle.resource ?? `bundles/${name}`,
     maxBytes,
     ...(bundle.polling?.long_polling_timeout_seconds !== undefined && { longPollingTimeoutSeconds: bundle.polling.long_polling_timeout_seconds }),

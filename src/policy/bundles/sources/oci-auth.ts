@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { messageOf } from '../../../common/error.ts';
 import type { ServiceConfig } from '../../../config/types.ts';
 import { createStaticCredentials, type CredentialProvider } from '../../../registry/index.ts';
 import { parseReference, registryApiHost } from '../../../resolve/index.ts';
+import { createServiceClient, bearerConfig } from '../../../services/client.ts';
 import { bundleError } from '../error.ts';
 
 /**
@@ -30,17 +29,12 @@ export interface OciAuth {
   dispatcher: Dispatcher;
   /** re-reads token_path (if any); call before each fetch */
   refresh(): Promise<void>;
-}
-
-interface BearerConfig {
-  token?: string;
-  token_path?: string;
-  scheme?: string;
+  close(): Promise<void>;
 }
 
 /** undefined when the service has no bearer credentials (the caller keeps its default). */
 export function createOciAuth(service: ServiceConfig, reference: string): OciAuth | undefined {
-  const bearer = (service.credentials as { bearer?: BearerConfig } | undefined)?.bearer;
+  const bearer = bearerConfig(service);
   if (bearer === undefined) return undefined;
   if (bearer.token === undefined && bearer.token_path === undefined) {
     throw bundleError('BUNDLE_SOURCE_INVALID', `services.${service.name}.credentials.bearer needs token or token_path`);
@@ -51,54 +45,42 @@ export function createOciAuth(service: ServiceConfig, reference: string): OciAut
   }
   const host = ref.registry;
   const apiHost = registryApiHost(host);
-  const basic = (bearer.scheme ?? 'Bearer').toLowerCase() === 'basic';
-  let token = bearer.token;
+  const basic = bearer.scheme.toLowerCase() === 'basic';
   let credentials: CredentialProvider = { get: async () => undefined };
   const apply = (t: string): void => {
-    token = t;
-    if (basic) {
-      const decoded = Buffer.from(t, 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (colon <= 0) {
-        throw bundleError('BUNDLE_SOURCE_INVALID', `services.${service.name}.credentials.bearer with scheme Basic needs token = base64("user:password")`);
-      }
-      credentials = createStaticCredentials({ [host]: { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) } });
+    if (!basic) return;
+    const decoded = Buffer.from(t, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon <= 0) {
+      throw bundleError('BUNDLE_SOURCE_INVALID', `services.${service.name}.credentials.bearer with scheme Basic needs token = base64("user:password")`);
     }
+    credentials = createStaticCredentials({ [host]: { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) } });
   };
   if (bearer.token !== undefined) apply(bearer.token);
 
-  const base = new Agent({
-    keepAliveTimeout: 30_000,
-    connect: {
-      rejectUnauthorized: !service.allow_insecure_tls,
-      ...(service.tls?.ca_cert !== undefined && { ca: [readFileSync(service.tls.ca_cert, 'utf8')] }),
-    },
-  });
-  // a static bearer token rides on the registry's own /v2/ requests (never on redirects elsewhere or token realms)
-  const dispatcher = basic ? base : base.compose((dispatch) => (opts, handler) => {
-    const headers = opts.headers;
-    const plain = headers !== null && headers !== undefined && typeof headers === 'object' && !Array.isArray(headers) && !(Symbol.iterator in headers);
-    if (token !== undefined && plain && opts.origin !== undefined && new URL(String(opts.origin)).host === apiHost && opts.path.startsWith('/v2/')) {
-      const h = headers as Record<string, string | string[] | undefined>;
-      if (h.authorization === undefined) return dispatch({ ...opts, headers: { ...h, authorization: `Bearer ${token}` } }, handler);
-    }
-    return dispatch(opts, handler);
+  // Bearer: the service client puts the token on the registry's own /v2/ requests (never on redirects elsewhere or
+  // token realms); Basic: the user and password answer the registry's challenges through `credentials`
+  const client = createServiceClient(service, {
+    keepAliveTimeoutMs: 30_000,
+    attachCredential: !basic,
+    authorize: (origin, path) => origin.host === apiHost && path.startsWith('/v2/'),
   });
 
   return {
     get credentials() {
       return { get: (h: string) => credentials.get(h) };
     },
-    dispatcher,
+    dispatcher: client.dispatcher,
     async refresh() {
       if (bearer.token_path === undefined) return;
-      let t: string;
+      let cred;
       try {
-        t = (await readFile(bearer.token_path, 'utf8')).trim();
+        cred = await client.credential();
       } catch (err) {
-        throw bundleError('BUNDLE_DOWNLOAD_FAILED', `cannot read the bearer token file of service ${service.name}: ${messageOf(err)}`, { cause: err });
+        throw bundleError('BUNDLE_DOWNLOAD_FAILED', messageOf(err), { cause: err });
       }
-      apply(t);
+      if (cred !== undefined) apply(cred.token);
     },
+    close: () => client.close(),
   };
 }

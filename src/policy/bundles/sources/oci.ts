@@ -1,11 +1,12 @@
 import type { ArtifactStore } from '../../../oci/store.ts';
 import { messageOf } from '../../../common/error.ts';
+import { MEDIA_TYPES } from '../../../oci/media-types.ts';
 import { parseReference } from '../../../resolve/index.ts';
 import { BundleError, bundleError } from '../error.ts';
 import type { BundleSource, FetchResult } from './types.ts';
 
 /** The layer media type of an OPA OCI bundle. */
-export const OCI_BUNDLE_LAYER = 'application/vnd.oci.image.layer.v1.tar+gzip';
+export const OCI_BUNDLE_LAYER = MEDIA_TYPES.ociLayerTarGzip;
 
 /**
  * OPA's OCI bundle layout (`services[_].type: oci`): the manifest at `resource`

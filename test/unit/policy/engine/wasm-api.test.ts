@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { importedMemoryMinPages } from '../../../../src/policy/engine/wasm-api.ts';
+import { importedMemoryMinPages, readImportedMemoryMinPages } from '../../../../src/policy/engine/wasm-api.ts';
+import { codeOf } from '../../../support/errors.ts';
 
 const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 const name = (s: string): number[] => [s.length, ...Buffer.from(s)];
@@ -24,5 +25,29 @@ describe('importedMemoryMinPages', () => {
   it('answers 0 for a module without imports or truncated bytes', () => {
     expect(importedMemoryMinPages(new Uint8Array(header))).toBe(0);
     expect(importedMemoryMinPages(moduleImportingMemory(40).subarray(0, 14))).toBe(0);
+  });
+});
+
+describe('readImportedMemoryMinPages: the checked reader, coded errors', () => {
+  const memoryImport = (minLeb: number[]): Uint8Array => {
+    const body = [1, ...name('env'), ...name('memory'), 0x02, 0x00, ...minLeb];
+    return new Uint8Array([...header, 0x02, body.length, ...body]);
+  };
+  it('reads the minimum through the shared reader', () => {
+    expect(readImportedMemoryMinPages(moduleImportingMemory(300, 100))).toBe(300);
+    expect(readImportedMemoryMinPages(new Uint8Array(header))).toBe(0);
+  });
+  it('refuses truncation, overlong LEB128 and sections running past the end', () => {
+    expect(codeOf(() => readImportedMemoryMinPages(moduleImportingMemory(40).subarray(0, 14)))).toBe('WASM_SECTION_PAST_END');
+    expect(codeOf(() => readImportedMemoryMinPages(new Uint8Array([...header, 0x02, 0x80])))).toBe('WASM_TRUNCATED');
+    expect(codeOf(() => readImportedMemoryMinPages(memoryImport([0x80, 0x80, 0x80, 0x80, 0x80, 0x01])))).toBe('WASM_LEB128_OVERFLOW');
+    expect(codeOf(() => readImportedMemoryMinPages(memoryImport([0xff, 0xff, 0xff, 0xff, 0x7f])))).toBe('WASM_LEB128_OVERFLOW');
+  });
+  it('keeps the fallback: an unreadable module is 0 pages, never a number read past a bound', () => {
+    // an overlong minimum: the unchecked parser read it as 2^35 pages
+    expect(importedMemoryMinPages(memoryImport([0x80, 0x80, 0x80, 0x80, 0x80, 0x01]))).toBe(0);
+    // the import section declares 3 bytes; the memory entry lies beyond it (the unchecked parser read on)
+    const body = [1, ...name('env'), ...name('memory'), 0x02, 0x00, 9];
+    expect(importedMemoryMinPages(new Uint8Array([...header, 0x02, 3, ...body]))).toBe(0);
   });
 });

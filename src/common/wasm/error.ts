@@ -1,4 +1,4 @@
-import { WasmgateError } from '../../common/error.ts';
+import { WasmgateError } from '../error.ts';
 
 /** Why a module's bytes could not be read. Every code names one way hostile or broken input fails. */
 export type WasmInspectErrorCode =
