@@ -72,6 +72,8 @@ export interface ComponentManager<C = unknown> {
    * discarded and the error is rethrown with nothing changed; otherwise all commit. Returns the sections applied.
    */
   reconfigure(next: C): Promise<string[]>;
+  /** the first half of reconfigure(): every component staged, nothing committed (a manager inside another's component) */
+  stage(next: C): Promise<StagedChange | null>;
   /** the started components' names, in start order */
   started(): string[];
 }
@@ -118,6 +120,35 @@ export function createComponentManager<C = unknown>(options: { status?: StatusRe
     }
   };
 
+  const stage = async (next: C): Promise<StagedChange | null> => {
+    const staged: Array<[Component<C>, StagedChange]> = [];
+    const discard = async (): Promise<void> => {
+      for (const [c, s] of [...staged].reverse()) {
+        await s.discard?.().catch((e: unknown) => logger.warn({ err: e, component: c.name }, `discarding the staged reload of ${c.name} failed`));
+      }
+    };
+    try {
+      for (const c of running) {
+        const s = await c.reconfigure?.(next);
+        if (s) staged.push([c, s]);
+      }
+    } catch (err) {
+      await discard();
+      throw err;
+    }
+    if (staged.length === 0) return null;
+    return {
+      applied: staged.flatMap(([, s]) => s.applied),
+      commit() {
+        for (const [c, s] of staged) {
+          s.commit();
+          if (c.status !== undefined) report(c, c.status());
+        }
+      },
+      discard,
+    };
+  };
+
   return {
     add(component) {
       if (added.some((c) => c.name === component.name)) {
@@ -149,24 +180,11 @@ export function createComponentManager<C = unknown>(options: { status?: StatusRe
       }
     },
     stop: stopAll,
+    stage,
     async reconfigure(next) {
-      const staged: Array<[Component<C>, StagedChange]> = [];
-      try {
-        for (const c of running) {
-          const s = await c.reconfigure?.(next);
-          if (s) staged.push([c, s]);
-        }
-      } catch (err) {
-        for (const [c, s] of staged.reverse()) {
-          await s.discard?.().catch((e: unknown) => logger.warn({ err: e, component: c.name }, `discarding the staged reload of ${c.name} failed`));
-        }
-        throw err;
-      }
-      for (const [c, s] of staged) {
-        s.commit();
-        if (c.status !== undefined) report(c, c.status());
-      }
-      return staged.flatMap(([, s]) => s.applied);
+      const staged = await stage(next);
+      staged?.commit();
+      return staged === null ? [] : [...staged.applied];
     },
     started: () => running.map((c) => c.name),
   };
