@@ -147,6 +147,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   // decision logs are written while anything decides: stopped after the listeners and integrations, flushed first
   components.add({
     name: 'decision_logs',
+    dependsOn: ['wiring'], // mask_decision / drop_decision read the active bundle
     start: async () => undefined,
     stop: () => decisionLog.stop(Math.min(5000, grace)),
     ...(loggingOn && { status: () => status.snapshot().plugins.decision_logs ?? { state: 'NOT_READY' } }),
@@ -183,6 +184,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
       let wasmcloud: WasmcloudPolicyService | null = null;
       components.add({
         name: 'wasmcloud',
+        dependsOn: ['wiring', 'decision_logs'],
         async start() {
           wasmcloud = await startWasmcloudPolicyService(toWasmcloudInput(wasmcloudConfig), decider, logger);
         },
@@ -196,15 +198,16 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     // the OPA REST API (and the routes above) on every listener; `server` is OK once all are bound
     components.add({
       name: 'server',
+      dependsOn: ['wiring', 'decision_logs'],
       async start() {
         listeners = await startListeners(targets, app.listener, logger);
       },
       stop: async () => listeners?.close(grace),
       status: () => ({ state: 'OK', details: { addresses: listeners?.bound.map((b) => b.address) ?? [] } }),
     });
-    if (gatekeeper.enabled) components.add({ name: 'gatekeeper', start: async () => undefined, stop: async () => undefined, status: () => ({ state: 'OK', details: { path: gatekeeper.path } }) });
+    if (gatekeeper.enabled) components.add({ name: 'gatekeeper', dependsOn: ['server'], start: async () => undefined, stop: async () => undefined, status: () => ({ state: 'OK', details: { path: gatekeeper.path } }) });
     // ends the live event streams first at shutdown, so the listeners can close
-    if (ui) components.add({ name: 'ui', start: async () => undefined, stop: async () => ui.close() });
+    if (ui) components.add({ name: 'ui', dependsOn: ['server'], start: async () => undefined, stop: async () => ui.close() });
     await components.start();
   } catch (err) {
     await components.stop();
