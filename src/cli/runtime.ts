@@ -13,6 +13,7 @@ import type { BundleProvider } from '../server/types.ts';
 import { createPipelineWiring } from '../wiring/pipeline-wiring.ts';
 import { createMetrics } from '../status/metrics.ts';
 import { createStatusRegistry } from '../status/registry.ts';
+import { createComponentManager } from '../status/lifecycle.ts';
 import { configBaseDir } from './config-base.ts';
 
 /** The decision pipeline without a server: what `wasmgate check` asks. */
@@ -55,13 +56,15 @@ export async function createLocalDecider(configFile: string | undefined, logger:
     ndBuiltinCache: config.nd_builtin_cache,
     policy: createBundleLogPolicy(wiring.bundles, config.decision_logs.mask_decision, config.decision_logs.drop_decision),
   });
+  // the wiring's components stop after the decision logs are flushed (reverse order)
+  const components = createComponentManager({ status, logger });
+  components.add({ name: 'wiring', start: async () => undefined, stop: async () => wiring.stop?.() });
+  components.add({ name: 'decision_logs', dependsOn: ['wiring'], start: async () => undefined, stop: () => decisionLog.stop(5000) });
+  await components.start();
   return {
     config,
     bundles: wiring.bundles,
     decider: withDecisionLog(withDeadline(wiring.decider, { deadlineMs: config.decision.deadline_ms, logger }), decisionLog, () => wiring.bundles.active()?.name, config.decision.paths[0]),
-    close: async () => {
-      await decisionLog.stop(5000);
-      await wiring.stop?.();
-    },
+    close: () => components.stop(),
   };
 }

@@ -11,15 +11,16 @@ import type { Decider } from '../decide/types.ts';
 import { createDecisionLoggerFromConfig, instanceLabels, type DecisionLogger } from '../logs/decision-logger.ts';
 import { createMetrics, type Metrics } from '../status/metrics.ts';
 import { createStatusRegistry, type StatusRegistry } from '../status/registry.ts';
+import { createComponentManager } from '../status/lifecycle.ts';
 import { createApp, type WasmgateApp } from './app.ts';
-import { startListeners, type BoundListener } from './transports/listeners.ts';
+import { startListeners, type BoundListener, type Listeners } from './transports/listeners.ts';
 import { listenTargets } from './transports/targets.ts';
 import { canonicalConfiguredPath } from './opa-api/data-path.ts';
 import type { ServerDeps } from './types.ts';
-import { RELOADABLE, type ReloadableSection, type Wire } from './wiring.ts';
+import { RELOADABLE, type Wire } from './wiring.ts';
 import type { WasmcloudIntegrationConfig } from '../config/types.ts';
 import { createGatekeeperRouter } from '../integrations/gatekeeper/index.ts';
-import { startWasmcloudPolicyService, type WasmcloudPolicyOptions } from '../integrations/wasmcloud/index.ts';
+import { startWasmcloudPolicyService, type WasmcloudPolicyOptions, type WasmcloudPolicyService } from '../integrations/wasmcloud/index.ts';
 import { createUi, DecisionRing, withRecording, type Ui } from '../ui/index.ts';
 import { uiEnabled } from './ui-enabled.ts';
 import { VERSION } from '../common/version.ts';
@@ -80,7 +81,12 @@ export interface ReconfigureOutcome {
   restart_needed: string[];
 }
 
-/** The composition: pipeline → cache → deadline (fail closed), the app, the listeners. */
+/**
+ * The composition: pipeline → cache → deadline (fail closed), the app, the listeners. The long-lived parts are
+ * components (OPA's plugins): the wiring's (vulnerability DB, trusted root, bundles, shared cache), the status
+ * reporter, the decision-log sinks, the wasmCloud adapter, the listeners, Gatekeeper and the UI start in that
+ * order and stop in reverse; a failing start stops what started and rejects with the component named.
+ */
 export async function startService(o: ServiceOptions): Promise<RunningService> {
   const { config, logger } = o;
   const version = o.version ?? VERSION;
@@ -109,7 +115,14 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     maxEntries: config.decision.cache.max_entries,
     onLookup: (hit) => (hit ? metrics.cacheHits : metrics.cacheMisses).labels('decision').inc(),
   });
-  const wiring = await o.wire({ config, metrics, status, logger, decisionCache: cache });
+  const grace = config.server.shutdown_grace_ms;
+  const components = createComponentManager<WasmgateConfig>({ status, logger });
+  const wiring = await o.wire({ config, metrics, status, logger, decisionCache: cache }).catch(async (err: unknown) => {
+    await decisionLog.stop(0);
+    throw err;
+  });
+  // the wiring started its own components (in its order) and stops them; its reload is staged with the others
+  components.add({ name: 'wiring', start: async () => undefined, stop: async () => wiring.stop?.(), ...(wiring.reconfigure && { reconfigure: wiring.reconfigure.bind(wiring) }) });
   bundleProvider = wiring.bundles;
   wiring.onInvalidate?.(() => cache.invalidateAll());
   metrics.onCollect(() => metrics.cacheEntries.labels('decision').set(cache.stats().size));
@@ -130,48 +143,92 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     decisionLogs: () => (loggingOn ? { metrics: decisionLog.stats() } : undefined),
     ...(o.statusConsoleLogger ? { consoleLogger: o.statusConsoleLogger } : {}),
   });
+  if (statusReporter) components.add({ name: 'status', start: async () => undefined, stop: () => statusReporter.stop() });
+  // decision logs are written while anything decides: stopped after the listeners and integrations, flushed first
+  components.add({
+    name: 'decision_logs',
+    dependsOn: ['wiring'], // mask_decision / drop_decision read the active bundle
+    start: async () => undefined,
+    stop: () => decisionLog.stop(Math.min(5000, grace)),
+    ...(loggingOn && { status: () => status.snapshot().plugins.decision_logs ?? { state: 'NOT_READY' } }),
+  });
+  // these are live already: from here on a failure stops them
+  await components.start();
   // A reload swaps the chain (a new deadline); each decision keeps the one it started with.
   let active = { config, decider: chain(config) };
   const decided: Decider = { decide: (req, signal) => active.decider.decide(req, signal) };
   // The decision explorer (/ui/) records every decision, whatever the transport, when it is on.
-  const targets = listenTargets(config.listeners, o.env);
-  const ring = uiEnabled(config.ui.enabled, targets) ? new DecisionRing(config.ui.max_decisions) : null;
-  const decider: Decider = ring ? withRecording(decided, ring, config.decision.paths[0] ?? 'wasm/sbom') : decided;
+  let listeners: Listeners | undefined;
+  let ring: DecisionRing | null = null;
+  let app: WasmgateApp;
+  try {
+    const targets = listenTargets(config.listeners, o.env);
+    ring = uiEnabled(config.ui.enabled, targets) ? new DecisionRing(config.ui.max_decisions) : null;
+    const decider: Decider = ring ? withRecording(decided, ring, config.decision.paths[0] ?? 'wasm/sbom') : decided;
 
-  const gatekeeper = config.integrations.gatekeeper;
-  const routes: Array<{ path: string; handler: RequestHandler }> = gatekeeper.enabled
-    ? [{ path: gatekeeper.path, handler: createGatekeeperRouter(decider, { ...(config.decision.paths[0] !== undefined && { path: canonicalConfiguredPath(config.decision.paths[0]) }), deadlineMs: gatekeeper.deadline_ms, maxKeys: gatekeeper.max_keys, concurrency: gatekeeper.concurrency, logger }) }]
-    : [];
-  const ui: Ui | null = ring ? createUi({ ring, bundles: wiring.bundles, status: () => status.snapshot(), trust: config.trust }) : null;
-  if (ui) routes.push({ path: '/ui', handler: ui.router });
-  const deps: ServerDeps = {
-    config, decider, bundles: wiring.bundles, status, metrics, decisionLog, logger, labels, version, routes,
-    cacheStats: () => ({ decision: cache.stats(), admission: admitted.stats(), ...(wiring.cacheStats?.() ?? {}) }),
-    ...(wiring.dataStatus ? { dataStatus: () => wiring.dataStatus!() } : {}),
-  };
-  const app = createApp(deps);
-  const listeners = await startListeners(targets, app.listener, logger);
-  // wasmCloud hosts ask over NATS; a bundle activation or DB swap re-decides what they cached.
-  const wasmcloud = config.integrations.wasmcloud ? await startWasmcloudPolicyService(toWasmcloudInput(config.integrations.wasmcloud), decider, logger) : null;
-  if (wasmcloud) {
-    wiring.onInvalidate?.(() => {
-      wasmcloud.onPolicyChange().catch((err: unknown) => logger.error({ err }, 'wasmCloud policy re-check failed'));
+    const gatekeeper = config.integrations.gatekeeper;
+    const routes: Array<{ path: string; handler: RequestHandler }> = gatekeeper.enabled
+      ? [{ path: gatekeeper.path, handler: createGatekeeperRouter(decider, { ...(config.decision.paths[0] !== undefined && { path: canonicalConfiguredPath(config.decision.paths[0]) }), deadlineMs: gatekeeper.deadline_ms, maxKeys: gatekeeper.max_keys, concurrency: gatekeeper.concurrency, logger }) }]
+      : [];
+    const ui: Ui | null = ring ? createUi({ ring, bundles: wiring.bundles, status: () => status.snapshot(), trust: config.trust }) : null;
+    if (ui) routes.push({ path: '/ui', handler: ui.router });
+    const deps: ServerDeps = {
+      config, decider, bundles: wiring.bundles, status, metrics, decisionLog, logger, labels, version, routes,
+      cacheStats: () => ({ decision: cache.stats(), admission: admitted.stats(), ...(wiring.cacheStats?.() ?? {}) }),
+      ...(wiring.dataStatus ? { dataStatus: () => wiring.dataStatus!() } : {}),
+    };
+    app = createApp(deps);
+    // wasmCloud hosts ask over NATS; a bundle activation or DB swap re-decides what they cached.
+    const wasmcloudConfig = config.integrations.wasmcloud;
+    if (wasmcloudConfig) {
+      let wasmcloud: WasmcloudPolicyService | null = null;
+      components.add({
+        name: 'wasmcloud',
+        dependsOn: ['wiring', 'decision_logs'],
+        async start() {
+          wasmcloud = await startWasmcloudPolicyService(toWasmcloudInput(wasmcloudConfig), decider, logger);
+        },
+        stop: async () => wasmcloud?.stop(),
+        status: () => (wasmcloud ? { state: 'OK' } : { state: 'NOT_READY' }),
+      });
+      wiring.onInvalidate?.(() => {
+        wasmcloud?.onPolicyChange().catch((err: unknown) => logger.error({ err }, 'wasmCloud policy re-check failed'));
+      });
+    }
+    // the OPA REST API (and the routes above) on every listener; `server` is OK once all are bound
+    components.add({
+      name: 'server',
+      dependsOn: ['wiring', 'decision_logs'],
+      async start() {
+        listeners = await startListeners(targets, app.listener, logger);
+      },
+      stop: async () => listeners?.close(grace),
+      status: () => ({ state: 'OK', details: { addresses: listeners?.bound.map((b) => b.address) ?? [] } }),
     });
+    if (gatekeeper.enabled) components.add({ name: 'gatekeeper', dependsOn: ['server'], start: async () => undefined, stop: async () => undefined, status: () => ({ state: 'OK', details: { path: gatekeeper.path } }) });
+    // ends the live event streams first at shutdown, so the listeners can close
+    if (ui) components.add({ name: 'ui', dependsOn: ['server'], start: async () => undefined, stop: async () => ui.close() });
+    await components.start();
+  } catch (err) {
+    await components.stop();
+    throw err;
   }
-  status.update('server', { state: 'OK', details: { addresses: listeners.bound.map((b) => b.address) } });
-  logger.info({ addresses: listeners.bound.map((b) => b.address) }, 'wasmgate is serving');
+  const bound = listeners!.bound;
+  logger.info({ addresses: bound.map((b) => b.address) }, 'wasmgate is serving');
 
   let reloading: Promise<unknown> = Promise.resolve();
   const reconfigure = async (next: WasmgateConfig): Promise<ReconfigureOutcome> => {
     const prev = active.config;
     const differs = (a: unknown, b: unknown): boolean => configHash(a) !== configHash(b);
-    const changed: ReloadableSection[] = wiring.reconfigure ? (await wiring.reconfigure(next)).changed : [];
+    // every component stages the new config, then all commit (a refusal throws and changes nothing)
+    const reloaded = await components.reconfigure(next);
+    const changed = RELOADABLE.filter((k) => reloaded.includes(k));
     const config: WasmgateConfig = { ...prev, decision: { ...prev.decision, deadline_ms: next.decision.deadline_ms } };
     for (const k of changed) Object.assign(config, { [k]: next[k] });
     active = { config, decider: chain(config) };
     const applied: string[] = [...changed];
     if (prev.decision.deadline_ms !== next.decision.deadline_ms) applied.push('decision.deadline_ms');
-    const reloadable = new Set<string>(wiring.reconfigure ? RELOADABLE : []);
+    const reloadable = new Set<string>(reloaded);
     const restart_needed = (Object.keys(next) as Array<keyof WasmgateConfig>)
       .filter((k) => k !== 'decision' && !reloadable.has(k) && differs(prev[k], next[k])) as string[];
     if (differs({ ...prev.decision, deadline_ms: 0 }, { ...next.decision, deadline_ms: 0 })) restart_needed.push('decision');
@@ -180,8 +237,8 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
 
   let stopping: Promise<void> | undefined;
   return {
-    addresses: listeners.bound.map((b) => b.address),
-    listeners: listeners.bound,
+    addresses: bound.map((b) => b.address),
+    listeners: bound,
     app, metrics, status, decisionLog, cache, recent: ring,
     reconfigure(next) {
       // one reload at a time, in the order asked
@@ -191,13 +248,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     },
     stop() {
       stopping ??= (async () => {
-        status.update('server', { state: 'NOT_READY', message: 'shutting down' });
-        ui?.close();
-        await listeners.close(config.server.shutdown_grace_ms);
-        await wasmcloud?.stop();
-        await decisionLog.stop(Math.min(5000, config.server.shutdown_grace_ms));
-        await statusReporter?.stop();
-        await wiring.stop?.();
+        await components.stop();
         logger.info('wasmgate stopped');
       })();
       return stopping;

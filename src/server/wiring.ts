@@ -3,6 +3,7 @@ import type { WasmgateConfig } from '../config/types.ts';
 import type { DecisionCache, DecisionVersions } from '../decide/cache.ts';
 import type { Decider } from '../decide/types.ts';
 import type { Metrics } from '../status/metrics.ts';
+import type { StagedChange } from '../status/lifecycle.ts';
 import type { StatusRegistry } from '../status/registry.ts';
 import type { BundleProvider } from './types.ts';
 
@@ -22,11 +23,13 @@ export interface ServiceWiring {
   /** registers a hook called when cached decisions must go (bundle activation, trust or DB change) */
   onInvalidate?(hook: () => void): void;
   /**
-   * Swaps what can change without a restart (trust, registries, vulnerability DB) to `config`, atomically:
-   * everything is built and validated first (a failure throws and leaves the running config), in-flight
-   * decisions finish on the previous one, cached decisions are dropped. Returns the sections that changed.
+   * Stages a swap of what can change without a restart (trust, registries, vulnerability DB) to `config`:
+   * everything is built and validated first (a failure throws and leaves the running config); the commit swaps it
+   * in atomically, in-flight decisions finish on the previous one, cached decisions are dropped. Null: nothing
+   * changed. `applied` lists the sections the commit puts in effect.
    */
-  reconfigure?(config: WasmgateConfig): Promise<{ changed: ReloadableSection[] }>;
+  reconfigure?(config: WasmgateConfig): Promise<StagedChange | null>;
+  /** stops its components in reverse start order */
   stop?(): Promise<void>;
 }
 

@@ -7,7 +7,7 @@ import { resolveConfigPath } from '../common/paths.ts';
 import { configHash, type DecisionVersions } from '../decide/cache.ts';
 import { createSharedCache } from '../cache/shared/index.ts';
 import { createPipelineDecider } from '../decide/pipeline.ts';
-import { createBundleManager, type BundleManagerOptions } from '../policy/bundles/index.ts';
+import { BUNDLE_COMPONENT, createBundleManager, type BundleManagerOptions } from '../policy/bundles/index.ts';
 import { loadTrustPolicy } from '../verify/trust/load.ts';
 import type { TrustPolicy } from '../verify/trust/policy.ts';
 import { TufRootRefresher, tufSettingsFromConfig, type TufTrustedRoot } from '../verify/trust/tuf.ts';
@@ -16,7 +16,8 @@ import type { Logger } from '../common/logger.ts';
 import { durationMs } from '../config/duration.ts';
 import type { VulnerabilityDbConfig } from '../config/types.ts';
 import type { Metrics } from '../status/metrics.ts';
-import type { ComponentState } from '../status/types.ts';
+import type { ComponentState, ComponentStatus } from '../status/types.ts';
+import { createComponentManager, type StagedChange } from '../status/lifecycle.ts';
 import { createVerificationCache } from '../verify/cache.ts';
 import { createEvaluationPool } from '../policy/pool/pool.ts';
 import { RELOADABLE, type ServiceWiring, type Wire } from '../server/wiring.ts';
@@ -97,22 +98,31 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
       return g.vulns.problem();
     };
     const dbStatus = (g: Generation): Record<string, unknown> => vulnerabilityDbStatus(g.config.vulnerability_db, g.vulns);
-    status.register('vulnerability_db');
-    let lastState = '';
-    let lastReport = '';
-    const reportDb = (): void => {
-      if (current === undefined) return;
-      const g = current;
+    // The long-lived parts (OPA's plugins) start in the order added (dependencies first) and stop in reverse;
+    // each reports its status. A failing start stops what started and fails the wiring.
+    const components = createComponentManager<WasmgateConfig>({ status, logger });
+    const dbComponentStatus = (g: Generation): ComponentStatus => {
       const s = dbStatus(g);
       const problem = dbProblem(g);
       const state = (s.state as ComponentState | undefined) ?? 'ERROR';
       // required: unusable data is an ERROR (decisions deny); not required: a WARN (decisions go on without it)
       const shown: ComponentState = problem !== null ? 'ERROR' : !g.config.vulnerability_db.required && state === 'ERROR' ? 'WARN' : state;
+      return { state: shown, ...(problem ? { message: `${problem.code}: ${problem.message}` } : {}), details: s };
+    };
+    let lastState = '';
+    let lastReport = '';
+    const reportDb = (): void => {
+      if (current === undefined) return;
+      const g = current;
+      const shown = dbComponentStatus(g);
+      const s = shown.details!;
+      const problem = dbProblem(g);
+      const state = (s.state as ComponentState | undefined) ?? 'ERROR';
       // the age alone changes every minute: report (and notify status listeners) only when something else did
-      const report = JSON.stringify([shown, problem?.code, s.source, s.version, s.as_of, s.last_error, s.last_refresh]);
+      const report = JSON.stringify([shown.state, problem?.code, s.source, s.version, s.as_of, s.last_error, s.last_refresh]);
       if (report !== lastReport) {
         lastReport = report;
-        status.update('vulnerability_db', { state: shown, ...(problem ? { message: `${problem.code}: ${problem.message}` } : {}), details: s });
+        status.update('vulnerability_db', shown);
       }
       const key = `${state}|${problem?.code ?? ''}`;
       if (key !== lastState) {
@@ -166,24 +176,73 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
       return gen;
     };
 
+    // A reload builds (and validates) the next generation beside the running one; it is committed only when every
+    // component staged its change. In-flight decisions hold the previous generation: its resources close after them.
+    const stageReload = async (next: WasmgateConfig): Promise<StagedChange | null> => {
+      const prev = now();
+      const changed = RELOADABLE.filter((k) => configHash(prev.config[k]) !== configHash(next[k]));
+      if (changed.length === 0) return null;
+      const dbChanged = changed.includes('vulnerability_db');
+      // a trust or database error throws here and leaves the running generation in place
+      const gen = await build(next, dbChanged ? undefined : prev.vulns);
+      return {
+        applied: changed,
+        commit() {
+          current = gen;
+          if (dbChanged) void gen.vulns?.start();
+          reportDb();
+          invalidate();
+          const grace = prev.config.decision.deadline_ms * 2 + 1000;
+          setTimeout(() => {
+            prev.collector.close().catch((err: unknown) => logger.warn({ err }, 'closing the previous collector failed'));
+            if (dbChanged) prev.vulns?.stop().catch((err: unknown) => logger.warn({ err }, 'stopping the previous vulnerability database failed'));
+          }, grace).unref();
+        },
+        async discard() {
+          await gen.collector.close();
+          if (dbChanged) await gen.vulns?.stop();
+        },
+      };
+    };
+
     let current: Generation | undefined;
     current = await build(config, undefined);
     metrics.onCollect(() => setDbMetrics(metrics, dbStatus(now())));
-    // staleness comes with time alone: look again every minute
-    const ageTimer = setInterval(reportDb, 60_000);
-    ageTimer.unref();
-    const firstData = current.vulns?.start() ?? Promise.resolve();
-    if (options.waitForVulnerabilityData) await firstData;
-    reportDb();
+    // the generation a reload swaps (trust, registries, database) and the evaluation pool: reported by their parts
+    components.add({
+      name: 'pipeline',
+      start: async () => undefined,
+      async stop() {
+        await now().collector.close();
+        await pool?.close();
+      },
+      reconfigure: stageReload,
+    });
+    let ageTimer: NodeJS.Timeout | undefined;
+    components.add({
+      name: 'vulnerability_db',
+      async start() {
+        // staleness comes with time alone: look again every minute
+        ageTimer = setInterval(reportDb, 60_000);
+        ageTimer.unref();
+        const firstData = now().vulns?.start() ?? Promise.resolve();
+        if (options.waitForVulnerabilityData) await firstData;
+        reportDb();
+      },
+      async stop() {
+        clearInterval(ageTimer);
+        await now().vulns?.stop();
+      },
+      status: () => dbComponentStatus(now()),
+    });
     const tufSettings = tufSettingsFromConfig(config.trust, options.baseDir);
-    let tuf: TufRootRefresher | null = null;
     if (tufSettings !== undefined) {
-      status.register('trusted_root');
-      const report = (): void => {
-        const s = tuf!.status();
-        status.update('trusted_root', { state: 'OK', ...(s.last_error !== null && { message: s.last_error }), details: { ...s } });
+      const rootStatus = (): ComponentStatus => {
+        const s = tuf.status();
+        return { state: 'OK', ...(s.last_error !== null && { message: s.last_error }), details: { ...s } };
       };
-      tuf = new TufRootRefresher({
+      const report = (): void => status.update('trusted_root', rootStatus());
+      const tuf: TufRootRefresher = new TufRootRefresher({
         settings: tufSettings,
         logger,
         onRoot: (refreshed) => {
@@ -195,10 +254,22 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
         },
         onRefreshed: report,
       });
-      report();
-      tuf.start();
+      components.add({
+        name: 'trusted_root',
+        start: async () => {
+          report();
+          tuf.start();
+        },
+        stop: () => tuf.stop(),
+        status: rootStatus,
+      });
     }
-    await bundles.start();
+    components.add({
+      name: BUNDLE_COMPONENT,
+      start: () => bundles.start(),
+      stop: () => bundles.stop(),
+      status: () => (bundles.ready() ? { state: 'OK' } : { state: 'NOT_READY', message: 'waiting for the first activation of every bundle' }),
+    });
     bundles.onActivate(invalidate);
     const now = (): Generation => current!;
     const versions = (): DecisionVersions | null => {
@@ -213,6 +284,8 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
     const shared = config.cache.shared
       ? createSharedCache(config.cache.shared, { logger, metrics, status, resolvePath: (p) => resolveConfigPath(options.baseDir, p) })
       : null;
+    if (shared) components.add({ name: 'shared_cache', start: async () => undefined, stop: () => shared.close(), status: () => status.snapshot().plugins.shared_cache ?? { state: 'NOT_READY' } });
+    await components.start();
     const local: Decider = { decide: (req, signal) => now().decider.decide(req, signal) };
 
     return {
@@ -229,36 +302,9 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
         return r ? r.pinned : null;
       },
       onInvalidate: (hook) => hooks.push(hook),
-      async reconfigure(next) {
-        const prev = now();
-        const changed = RELOADABLE.filter((k) => configHash(prev.config[k]) !== configHash(next[k]));
-        if (changed.length === 0) return { changed };
-        const dbChanged = changed.includes('vulnerability_db');
-        // Build (and validate) everything first: a trust or database error leaves the running generation in place.
-        const gen = await build(next, dbChanged ? undefined : prev.vulns);
-        current = gen;
-        if (dbChanged) void gen.vulns?.start();
-        reportDb();
-        invalidate();
-        // In-flight decisions hold the previous generation until they finish: close its resources after them.
-        const grace = prev.config.decision.deadline_ms * 2 + 1000;
-        setTimeout(() => {
-          prev.collector.close().catch((err: unknown) => logger.warn({ err }, 'closing the previous collector failed'));
-          if (dbChanged) prev.vulns?.stop().catch((err: unknown) => logger.warn({ err }, 'stopping the previous vulnerability database failed'));
-        }, grace).unref();
-        return { changed };
-      },
+      reconfigure: (next) => components.stage(next),
       dataStatus: () => ({ vulnerability_db: dbStatus(now()) }),
-      async stop() {
-        clearInterval(ageTimer);
-        const g = now();
-        await bundles.stop();
-        await g.vulns?.stop();
-        await tuf?.stop();
-        await g.collector.close();
-        await pool?.close();
-        await shared?.close();
-      },
+      stop: () => components.stop(),
     };
   };
 }
