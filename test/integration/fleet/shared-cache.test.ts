@@ -83,6 +83,11 @@ describe('fleet mode: sidecars share decisions through Redis', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
   };
+  /** wasmgate_shared_cache_results_total of one sidecar, by kind and outcome */
+  const metricValues = async (s: RunningServe): Promise<(kind: string, outcome: string) => number> => {
+    const text = await (await fetch(`${s.url}/metrics`)).text();
+    return (kind, outcome) => Number(new RegExp(`^wasmgate_shared_cache_results_total\\{kind="${kind}",outcome="${outcome}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  };
   const manifestFetches = (m: PushedModule): number => proxy.requests.filter((r) => r.includes(`/manifests/${m.digest}`)).length;
 
   beforeAll(async () => {
@@ -117,6 +122,34 @@ describe('fleet mode: sidecars share decisions through Redis', () => {
       expect(answer.metrics?.counter_server_query_cache_hit).toBe(1);
     }
     expect(proxy.requests.length).toBe(afterFirst);
+  });
+
+  it('with decisions: false, shares verified evidence and scans: a sidecar does no verification and no scan for a module another decided', async () => {
+    proxy.setFault(() => undefined);
+    const evidenceOnly = await sidecar('evidence-only', { redisUrl: redis.url, decisions: false });
+    await until(async () => (await sharedState(evidenceOnly)).state === 'OK', 'the evidence-only sidecar connected');
+    const ref = viaProxy(mods.a!); // decided (verified and scanned) by s1 in the test before
+    const before = manifestFetches(mods.a!);
+    const answer = await ask(evidenceOnly, ref);
+    expect(answer.result).toBe(true);
+    // not a shared decision: it collected and decided itself...
+    expect(answer.metrics?.counter_server_query_cache_hit ?? 0).toBe(0);
+    expect(manifestFetches(mods.a!)).toBeGreaterThan(before);
+    // ...but both attestations' verification results and the scan came from the fleet: nothing verified or scanned here
+    const m = await metricValues(evidenceOnly);
+    expect(m('verification', 'hit')).toBe(2);
+    expect(m('verification', 'stored')).toBe(0);
+    expect(m('scan', 'hit')).toBe(1);
+    expect(m('scan', 'stored')).toBe(0);
+    // and a module nobody decided yet is verified here, and shared
+    expect((await ask(evidenceOnly, viaProxy(mods.e!))).result).toBe(true);
+    const after = await metricValues(evidenceOnly);
+    expect(after('verification', 'stored')).toBe(2);
+    // its SBOM lists the same components as a's: the scan is keyed by content, so that one is shared too
+    expect(after('scan', 'hit')).toBe(2);
+    expect(after('scan', 'stored')).toBe(0);
+    // no decision was shared by it
+    expect(await redis.client().keys('fleet-test:decision:*')).toHaveLength(1);
   });
 
   it('single flight: three sidecars asked at once about a new module fetch its evidence once', async () => {
