@@ -98,7 +98,7 @@ describe('fleet mode: sidecars share decisions through Redis', () => {
     build = await ms.issue(githubClaims(BUILD_REPO, 'build-wasm.yml'));
     generator = await ms.issue(githubClaims(SLSA_REPO, 'generator_generic_slsa3.yml', 'refs/tags/v2.1.0'));
     osv = await writeOsvDir(join(dir, 'osv'));
-    for (const name of ['a', 'b', 'c', 'd', 'e']) mods[name] = await publish(`fleet-${name}`, name === 'b' ? VULNERABLE_DEPS : CLEAN_DEPS);
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) mods[name] = await publish(`fleet-${name}`, name === 'b' ? VULNERABLE_DEPS : CLEAN_DEPS);
     for (const n of ['s1', 's2', 's3']) await sidecar(n, { redisUrl: redis.url });
     await until(async () => (await Promise.all(sidecars.map(sharedState))).every((s) => s.state === 'OK'), 'every sidecar connected to Redis');
   }, 180_000);
@@ -187,6 +187,28 @@ describe('fleet mode: sidecars share decisions through Redis', () => {
     expect((await ask(fresh, viaProxy(mods.b!))).result).toBe(false);
     const rewritten = await Promise.all(keys.map((k) => client.get(k)));
     expect(rewritten.some((v) => v?.includes('"payload"') && v.includes('"bound"'))).toBe(true);
+  });
+
+  it('keeps deciding while Redis is full (writes refused) or slow (answers after command_timeout_ms)', async () => {
+    const [s1, s2] = sidecars as [RunningServe, RunningServe];
+    const client = redis.client();
+    const errors = async (s: RunningServe, op: string): Promise<number> =>
+      Number(new RegExp(`^wasmgate_shared_cache_operations_total\\{op="${op}",result="error"\\} (\\d+)`, 'm').exec(await (await fetch(`${s.url}/metrics`)).text())?.[1] ?? 0);
+    // full: every write is refused with OOM
+    await client.config('SET', 'maxmemory-policy', 'noeviction');
+    await client.config('SET', 'maxmemory', '1');
+    try {
+      const before = await errors(s1, 'set');
+      expect((await ask(s1, viaProxy(mods.f!))).result).toBe(true);
+      expect(await errors(s1, 'set')).toBeGreaterThan(before);
+    } finally {
+      await client.config('SET', 'maxmemory', '0');
+    }
+    // slow: Redis holds every command for 3 s, three times the sidecars' command_timeout_ms
+    const before = await errors(s2, 'get');
+    await client.call('CLIENT', 'PAUSE', '3000', 'ALL');
+    expect((await ask(s2, viaProxy(mods.g!))).result).toBe(true);
+    expect(await errors(s2, 'get')).toBeGreaterThan(before);
   });
 
   it('keeps deciding while Redis is down, reports it, and shares again once Redis is back', async () => {
