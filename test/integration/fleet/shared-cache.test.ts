@@ -216,11 +216,15 @@ describe('fleet mode: sidecars share decisions through Redis', () => {
     await redis.stop();
     await until(async () => (await sharedState(s1)).state === 'WARN', 'the sidecar to notice Redis is down');
     expect((await sharedState(s1)).message).toMatch(/deciding locally/);
+    // /health?plugins says so; the liveness probe the guide gives excludes the cache, so an outage restarts nothing
+    expect((await fetch(`${s1.url}/health?plugins`)).status).toBe(500);
+    expect((await fetch(`${s1.url}/health?plugins&exclude-plugin=shared_cache`)).status).toBe(200);
     expect((await ask(s1, viaProxy(mods.c!))).result).toBe(true);
     const metrics = await (await fetch(`${s1.url}/metrics`)).text();
     expect(metrics).toMatch(/wasmgate_shared_cache_operations_total\{op="get",result="unavailable"\} [1-9]/);
     await redis.start();
     await until(async () => (await sharedState(s1)).state === 'OK' && (await sharedState(s2)).state === 'OK', 'the sidecars to reconnect');
+    expect((await fetch(`${s1.url}/health?plugins`)).status).toBe(200);
     proxy.setFault(() => undefined);
     expect((await ask(s1, viaProxy(mods.d!))).result).toBe(true);
     const before = manifestFetches(mods.d!);
