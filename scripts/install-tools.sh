@@ -9,6 +9,7 @@
 #   systemd (systemd-analyze verify/security for deploy/systemd), curl,
 #   chromium (headless, driven by puppeteer-core in the decision explorer's browser tests),
 #   redis-server (fleet mode: the shared cache's tests start their own server on loopback),
+#   openssl (the CA and server certificate of the fleet suite's TLS Redis),
 #   wabt (wasm-objdump: the inspection parity tests on real core modules).
 # Usage: scripts/install-tools.sh [--no-apt] [tool ...]
 set -euo pipefail
@@ -29,7 +30,7 @@ wanted=()
 for a in "$@"; do
   case "$a" in --no-apt) apt_ok=0 ;; *) wanted+=("$a") ;; esac
 done
-[ ${#wanted[@]} -gt 0 ] || wanted=(opa oras crane cosign actionlint testregistry docker-registry nats-server systemd curl chromium redis-server wabt)
+[ ${#wanted[@]} -gt 0 ] || wanted=(opa oras crane cosign actionlint testregistry docker-registry nats-server systemd curl chromium redis-server openssl wabt)
 
 go_tool() {
   local name="$1" pin="${PINS[$1]}" stamp="$root/.tools/stamps/$1"
@@ -68,6 +69,7 @@ for t in "${wanted[@]}"; do
     curl) apt_tool curl /usr/bin/curl ;;
     chromium) apt_tool chromium /usr/bin/chromium ;;
     redis-server) apt_tool redis-server /usr/bin/redis-server ;;
+    openssl) apt_tool openssl /usr/bin/openssl ;;
     wabt) apt_tool wabt /usr/bin/wasm-objdump ;;
     *) echo "install-tools: unknown tool $t" >&2; exit 2 ;;
   esac

@@ -285,7 +285,7 @@ export const configSchema = {
                 },
                 key_prefix: { type: 'string', default: 'wasmgate:', description: 'every key starts with it; give the ACL user only ~wasmgate:*' },
                 ttl_seconds: { ...posInt, default: 3600 },
-                decisions: { type: 'boolean', default: true, description: 'share decisions for digest-pinned refs (false: nothing is shared yet but the connection)' },
+                decisions: { type: 'boolean', default: true, description: 'share decisions for digest-pinned refs (false: only verified-evidence results and vulnerability scans are shared)' },
                 integrity_key_file: { type: 'string', description: 'a secret shared by the fleet: entries are HMAC-sealed and only sidecars holding it can write ones the others accept' },
                 lock_ms: { ...posInt, default: 5000, description: 'single-flight lock expiry' },
                 wait_ms: { ...nonNegInt, default: 400, description: 'how long to wait for another sidecar\'s answer before deciding here (keep it below decision.deadline_ms)' },

@@ -42,6 +42,8 @@ export interface PipelineDeps {
   now?: () => Date;
   /** verification (default verifyEvidence); e.g. a verification cache's `verify` */
   verify?: (collected: CollectedEvidence, trust: TrustPolicy, opts: VerifyOptions) => Promise<VerifiedEvidence>;
+  /** the vulnerability scan (default scanComponents on this thread); e.g. a fleet's shared scan results */
+  scanComponents?: (components: readonly Component[], db: OsvDatabase, options?: ScanOptions) => Promise<VulnerabilityScan>;
   /** evaluation of an uncached decision (default: on this thread); e.g. a worker pool's `evaluate` */
   evaluate?: (bundle: LoadedBundle, path: string, input: InputV1, document?: boolean) => Promise<EvaluationResult>;
 }
@@ -82,9 +84,9 @@ function attestedMatches(others: readonly Evidence[]): VulnerabilityMatch[] {
   return out;
 }
 
-function scan(components: Component[], db: OsvDatabase | null, attested: VulnerabilityMatch[], options: ScanOptions | undefined): VulnerabilityScan {
+async function scan(components: Component[], db: OsvDatabase | null, attested: VulnerabilityMatch[], options: ScanOptions | undefined, scanner: PipelineDeps['scanComponents']): Promise<VulnerabilityScan> {
   if (db) {
-    const result = scanComponents(components, db, options);
+    const result = scanner ? await scanner(components, db, options) : scanComponents(components, db, options);
     if (attested.length > 0) result.matches.push(...attested);
     return result;
   }
@@ -168,7 +170,7 @@ export function createPipelineDecider(deps: PipelineDeps): Decider {
           ? { code: 'vulnerability_db_unavailable', message: 'no vulnerability database is configured' }
           : null;
       if (dbProblem !== null) errors.push(dbProblem);
-      const vulnerabilityScan = scan(components, db, attestedMatches(verified.other_attestations), deps.scanOptions);
+      const vulnerabilityScan = await scan(components, db, attestedMatches(verified.other_attestations), deps.scanOptions, deps.scanComponents);
       metrics.timer_wasmgate_scan_ns = t();
 
       const input = assembleInput({

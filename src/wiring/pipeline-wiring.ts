@@ -18,7 +18,7 @@ import type { VulnerabilityDbConfig } from '../config/types.ts';
 import type { Metrics } from '../status/metrics.ts';
 import type { ComponentState, ComponentStatus } from '../status/types.ts';
 import { createComponentManager, type StagedChange } from '../status/lifecycle.ts';
-import { createVerificationCache } from '../verify/cache.ts';
+import { createMemoryVerificationStore, createVerificationCache } from '../verify/cache.ts';
 import { createEvaluationPool } from '../policy/pool/pool.ts';
 import { RELOADABLE, type ServiceWiring, type Wire } from '../server/wiring.ts';
 
@@ -68,8 +68,13 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
     // verification outcomes by content (evidence digests, subject, trust hash): a tag re-asked, or another
     // request context for the same module, does not re-verify the same bytes
     const verificationEntries = config.decision.cache.verification_entries;
-    const verification = verificationEntries > 0 ? createVerificationCache({
+    // Fleet mode: verification results, scans and digest-pinned decisions shared with the other sidecars through Redis.
+    const shared = config.cache.shared
+      ? createSharedCache(config.cache.shared, { logger, metrics, status, resolvePath: (p) => resolveConfigPath(options.baseDir, p) })
+      : null;
+    const verification = verificationEntries > 0 || shared ? createVerificationCache({
       maxEntries: verificationEntries,
+      ...(shared ? { store: shared.verificationStore(verificationEntries > 0 ? createMemoryVerificationStore(verificationEntries) : null) } : {}),
       onLookup: (hit) => (hit ? metrics.cacheHits : metrics.cacheMisses).labels('verification').inc(),
     }) : null;
     // uncached evaluations on worker threads: a long one does not hold up cached answers on the event loop
@@ -167,6 +172,7 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
           return refused.length === 0 ? undefined : refused.map((b) => `bundle ${b.name} was refused: ${b.errors!.map((e) => `${e.code}: ${e.message}`).join('; ')}`).join('; ');
         },
         vulnerabilities: () => vulns?.current ?? null,
+        ...(shared ? { scanComponents: shared.scanner() } : {}),
         vulnerabilityProblem: () => dbProblem(gen),
         scanOptions: { countInformational: c.vulnerability_db.count_informational },
         defaultPath: c.decision.paths[0] ?? 'wasm/sbom',
@@ -280,10 +286,6 @@ export function createPipelineWiring(options: PipelineWiringOptions): Wire {
       const problem = dbProblem(g);
       return { bundleRevision: bundle.revision, bundleDigest: bundle.digest, trustHash: g.trustHash, dbVersion: `${g.vulns?.version ?? 'none'}${problem ? `!${problem.code}` : ''}` };
     };
-    // Fleet mode: digest-pinned decisions shared with the other sidecars through Redis.
-    const shared = config.cache.shared
-      ? createSharedCache(config.cache.shared, { logger, metrics, status, resolvePath: (p) => resolveConfigPath(options.baseDir, p) })
-      : null;
     if (shared) components.add({ name: 'shared_cache', start: async () => undefined, stop: () => shared.close(), status: () => status.snapshot().plugins.shared_cache ?? { state: 'NOT_READY' } });
     await components.start();
     const local: Decider = { decide: (req, signal) => now().decider.decide(req, signal) };

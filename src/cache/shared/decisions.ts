@@ -49,6 +49,7 @@ export function withSharedDecisions(inner: Decider, store: SharedStore, versions
       const bound = bind(v);
 
       const lookup = async (): Promise<Decision | null> => {
+        const started = process.hrtime.bigint();
         const raw = await store.get(key);
         if (raw === null) return null;
         const opened = unwrap(raw, 'decision', full, bound, o.integrityKey, isStored);
@@ -57,7 +58,8 @@ export function withSharedDecisions(inner: Decider, store: SharedStore, versions
           return null; // overwritten by the next computation
         }
         o.onOutcome?.('hit');
-        return { ...opened.value, errors: [], decision_id: randomUUID(), cached: true, metrics: { counter_server_query_cache_hit: 1 } };
+        // what the shared hit cost (GET and opening the envelope): the latency it adds over a local hit
+        return { ...opened.value, errors: [], decision_id: randomUUID(), cached: true, metrics: { counter_server_query_cache_hit: 1, timer_wasmgate_shared_cache_ns: Number(process.hrtime.bigint() - started) } };
       };
       const computeAndShare = async (outcome: 'computed' | 'waited_then_computed'): Promise<Decision> => {
         const d = await inner.decide(req, signal);

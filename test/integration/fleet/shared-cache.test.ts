@@ -83,6 +83,11 @@ describe('fleet mode: sidecars share decisions through Redis', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
   };
+  /** wasmgate_shared_cache_results_total of one sidecar, by kind and outcome */
+  const metricValues = async (s: RunningServe): Promise<(kind: string, outcome: string) => number> => {
+    const text = await (await fetch(`${s.url}/metrics`)).text();
+    return (kind, outcome) => Number(new RegExp(`^wasmgate_shared_cache_results_total\\{kind="${kind}",outcome="${outcome}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  };
   const manifestFetches = (m: PushedModule): number => proxy.requests.filter((r) => r.includes(`/manifests/${m.digest}`)).length;
 
   beforeAll(async () => {
@@ -93,7 +98,7 @@ describe('fleet mode: sidecars share decisions through Redis', () => {
     build = await ms.issue(githubClaims(BUILD_REPO, 'build-wasm.yml'));
     generator = await ms.issue(githubClaims(SLSA_REPO, 'generator_generic_slsa3.yml', 'refs/tags/v2.1.0'));
     osv = await writeOsvDir(join(dir, 'osv'));
-    for (const name of ['a', 'b', 'c', 'd', 'e']) mods[name] = await publish(`fleet-${name}`, name === 'b' ? VULNERABLE_DEPS : CLEAN_DEPS);
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) mods[name] = await publish(`fleet-${name}`, name === 'b' ? VULNERABLE_DEPS : CLEAN_DEPS);
     for (const n of ['s1', 's2', 's3']) await sidecar(n, { redisUrl: redis.url });
     await until(async () => (await Promise.all(sidecars.map(sharedState))).every((s) => s.state === 'OK'), 'every sidecar connected to Redis');
   }, 180_000);
@@ -117,6 +122,34 @@ describe('fleet mode: sidecars share decisions through Redis', () => {
       expect(answer.metrics?.counter_server_query_cache_hit).toBe(1);
     }
     expect(proxy.requests.length).toBe(afterFirst);
+  });
+
+  it('with decisions: false, shares verified evidence and scans: a sidecar does no verification and no scan for a module another decided', async () => {
+    proxy.setFault(() => undefined);
+    const evidenceOnly = await sidecar('evidence-only', { redisUrl: redis.url, decisions: false });
+    await until(async () => (await sharedState(evidenceOnly)).state === 'OK', 'the evidence-only sidecar connected');
+    const ref = viaProxy(mods.a!); // decided (verified and scanned) by s1 in the test before
+    const before = manifestFetches(mods.a!);
+    const answer = await ask(evidenceOnly, ref);
+    expect(answer.result).toBe(true);
+    // not a shared decision: it collected and decided itself...
+    expect(answer.metrics?.counter_server_query_cache_hit ?? 0).toBe(0);
+    expect(manifestFetches(mods.a!)).toBeGreaterThan(before);
+    // ...but both attestations' verification results and the scan came from the fleet: nothing verified or scanned here
+    const m = await metricValues(evidenceOnly);
+    expect(m('verification', 'hit')).toBe(2);
+    expect(m('verification', 'stored')).toBe(0);
+    expect(m('scan', 'hit')).toBe(1);
+    expect(m('scan', 'stored')).toBe(0);
+    // and a module nobody decided yet is verified here, and shared
+    expect((await ask(evidenceOnly, viaProxy(mods.e!))).result).toBe(true);
+    const after = await metricValues(evidenceOnly);
+    expect(after('verification', 'stored')).toBe(2);
+    // its SBOM lists the same components as a's: the scan is keyed by content, so that one is shared too
+    expect(after('scan', 'hit')).toBe(2);
+    expect(after('scan', 'stored')).toBe(0);
+    // no decision was shared by it
+    expect(await redis.client().keys('fleet-test:decision:*')).toHaveLength(1);
   });
 
   it('single flight: three sidecars asked at once about a new module fetch its evidence once', async () => {
@@ -156,16 +189,42 @@ describe('fleet mode: sidecars share decisions through Redis', () => {
     expect(rewritten.some((v) => v?.includes('"payload"') && v.includes('"bound"'))).toBe(true);
   });
 
+  it('keeps deciding while Redis is full (writes refused) or slow (answers after command_timeout_ms)', async () => {
+    const [s1, s2] = sidecars as [RunningServe, RunningServe];
+    const client = redis.client();
+    const errors = async (s: RunningServe, op: string): Promise<number> =>
+      Number(new RegExp(`^wasmgate_shared_cache_operations_total\\{op="${op}",result="error"\\} (\\d+)`, 'm').exec(await (await fetch(`${s.url}/metrics`)).text())?.[1] ?? 0);
+    // full: every write is refused with OOM
+    await client.config('SET', 'maxmemory-policy', 'noeviction');
+    await client.config('SET', 'maxmemory', '1');
+    try {
+      const before = await errors(s1, 'set');
+      expect((await ask(s1, viaProxy(mods.f!))).result).toBe(true);
+      expect(await errors(s1, 'set')).toBeGreaterThan(before);
+    } finally {
+      await client.config('SET', 'maxmemory', '0');
+    }
+    // slow: Redis holds every command for 3 s, three times the sidecars' command_timeout_ms
+    const before = await errors(s2, 'get');
+    await client.call('CLIENT', 'PAUSE', '3000', 'ALL');
+    expect((await ask(s2, viaProxy(mods.g!))).result).toBe(true);
+    expect(await errors(s2, 'get')).toBeGreaterThan(before);
+  });
+
   it('keeps deciding while Redis is down, reports it, and shares again once Redis is back', async () => {
     const [s1, s2] = sidecars as [RunningServe, RunningServe];
     await redis.stop();
     await until(async () => (await sharedState(s1)).state === 'WARN', 'the sidecar to notice Redis is down');
     expect((await sharedState(s1)).message).toMatch(/deciding locally/);
+    // /health?plugins says so; the liveness probe the guide gives excludes the cache, so an outage restarts nothing
+    expect((await fetch(`${s1.url}/health?plugins`)).status).toBe(500);
+    expect((await fetch(`${s1.url}/health?plugins&exclude-plugin=shared_cache`)).status).toBe(200);
     expect((await ask(s1, viaProxy(mods.c!))).result).toBe(true);
     const metrics = await (await fetch(`${s1.url}/metrics`)).text();
     expect(metrics).toMatch(/wasmgate_shared_cache_operations_total\{op="get",result="unavailable"\} [1-9]/);
     await redis.start();
     await until(async () => (await sharedState(s1)).state === 'OK' && (await sharedState(s2)).state === 'OK', 'the sidecars to reconnect');
+    expect((await fetch(`${s1.url}/health?plugins`)).status).toBe(200);
     proxy.setFault(() => undefined);
     expect((await ask(s1, viaProxy(mods.d!))).result).toBe(true);
     const before = manifestFetches(mods.d!);

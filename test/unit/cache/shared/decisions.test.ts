@@ -79,6 +79,8 @@ describe('withSharedDecisions', () => {
     expect(a.calls).toHaveLength(1);
     expect(b.calls).toHaveLength(0);
     expect(second).toMatchObject({ allow: first.allow, deny: first.deny, digest: first.digest, cached: true });
+    // the shared lookup's own cost is reported with the decision's metrics
+    expect(second.metrics.timer_wasmgate_shared_cache_ns).toBeGreaterThan(0);
     expect(second.decision_id).not.toBe(first.decision_id);
   });
 
