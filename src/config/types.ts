@@ -1,4 +1,8 @@
-/** The validated, defaults-injected configuration (see schema.ts for the wire shape). */
+/**
+ * The validated, defaults-injected configuration (see schema.ts for the wire shape). validate.ts
+ * assigns the schema's derived type (ConfigDocument, json-schema-to-ts) to WasmgateConfig without a
+ * cast, and test/unit/config/schema-types.test.ts checks the other direction: keep both in step.
+ */
 
 export interface ServiceConfig {
   name: string;
@@ -7,7 +11,7 @@ export interface ServiceConfig {
   headers?: Record<string, string>;
   response_header_timeout_seconds: number;
   allow_insecure_tls: boolean;
-  tls?: { ca_cert?: string; system_ca_required?: boolean };
+  tls?: { ca_cert?: string };
   credentials?: Record<string, unknown>;
 }
 
@@ -26,7 +30,6 @@ export interface BundleConfig {
 export interface KeyConfig {
   algorithm: string;
   key?: string;
-  private_key?: string;
   scope?: string;
 }
 

@@ -1,17 +1,25 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { FromSchema } from 'json-schema-to-ts';
 import { closest } from '../common/did-you-mean.ts';
 import { unknownTrustKeys } from './trust-keys.ts';
 import { ConfigError, type ConfigProblem } from './error.ts';
 import { configSchema, TOP_LEVEL_KEYS } from './schema.ts';
 import type { ServiceConfig, WasmgateConfig } from './types.ts';
 
-let compiled: ValidateFunction | undefined;
+/**
+ * The config document as the schema admits it, defaults injected (json-schema-to-ts reads the
+ * `as const` schema; defaulted keys are present). validateConfig assigns it to WasmgateConfig
+ * without a cast, so a schema that drifts from types.ts fails the type check.
+ */
+export type ConfigDocument = FromSchema<typeof configSchema>;
+
+let compiled: ValidateFunction<ConfigDocument> | undefined;
 
 // Compiles the schema once per process (ajv code generation is the slow part).
-function validator(): ValidateFunction {
+function validator(): ValidateFunction<ConfigDocument> {
   if (!compiled) {
     const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
-    compiled = ajv.compile(configSchema);
+    compiled = ajv.compile<ConfigDocument>(configSchema);
   }
   return compiled;
 }
@@ -28,11 +36,10 @@ export function validateConfig(raw: unknown, source = 'config'): WasmgateConfig 
   }
   const validate = validator();
   // trust: is validated (and loaded) by the verification module; its unknown keys are reported here, with the rest
-  const trustProblems = trustKeyProblems((doc as { trust?: unknown }).trust);
+  const trustProblems = trustKeyProblems('trust' in doc ? doc.trust : undefined);
   if (!validate(doc)) throw invalid(source, [...toProblems(validate.errors ?? []), ...trustProblems]);
   if (trustProblems.length > 0) throw invalid(source, trustProblems);
-  const config = doc as unknown as WasmgateConfig & { services: unknown };
-  config.services = normaliseServices(config.services);
+  const config: WasmgateConfig = { ...doc, services: normaliseServices(doc.services) };
   const problems = crossCheck(config);
   if (problems.length > 0) throw invalid(source, problems);
   config.decision.paths = config.decision.paths.map(trimSlashes);
@@ -122,12 +129,12 @@ function trustKeyProblems(trust: unknown): ConfigProblem[] {
   });
 }
 
-function normaliseServices(services: unknown): Record<string, ServiceConfig> {
+function normaliseServices(services: ConfigDocument['services']): Record<string, ServiceConfig> {
   const out: Record<string, ServiceConfig> = {};
   if (Array.isArray(services)) {
-    for (const s of services as ServiceConfig[]) out[s.name] = s;
+    for (const s of services) out[s.name] = s;
   } else {
-    for (const [name, s] of Object.entries(services as Record<string, ServiceConfig>)) out[name] = { ...s, name };
+    for (const [name, s] of Object.entries(services)) out[name] = { ...s, name };
   }
   return out;
 }
