@@ -2,7 +2,7 @@ import { WasmgateError, messageOf, type CommonErrorCode } from '../common/error.
 import type { AssembleErrorCode } from '../assemble/error.ts';
 import type { SbomErrorCode } from '../analyse/sbom/error.ts';
 import type { VulnErrorCode } from '../analyse/vulns/error.ts';
-import type { WasmInspectErrorCode } from '../analyse/wasm/error.ts';
+import type { WasmInspectErrorCode } from '../common/wasm/error.ts';
 import type { ConfigErrorCode } from '../config/error.ts';
 import type { BundleErrorCode } from '../policy/bundles/error.ts';
 import type { EngineErrorCode } from '../policy/engine/error.ts';

@@ -4,12 +4,13 @@
  * ends in a deny naming the right reason, never an allow. Failures that stop a decision are thrown by the pipeline
  * and answered by the fail-closed deadline decorator, as the wiring composes them (withDeadline(pipeline)).
  */
+import { RegistryError } from '../../../src/registry/error.ts';
+import { EvaluationPoolError } from '../../../src/policy/pool/error.ts';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOsvDatabase, type OsvDatabase } from '../../../src/analyse/vulns/database.ts';
 import { createCollector, type Collector } from '../../../src/collect/collect.ts';
-import { WasmgateError } from '../../../src/common/error.ts';
 import { EMBEDDED_DEFAULT_CONFIG_YAML } from '../../../src/config/defaults.ts';
 import { parseConfig } from '../../../src/config/load.ts';
 import type { ErrorEntry } from '../../../src/contract/input-v1.ts';
@@ -141,14 +142,14 @@ describe('when a stage fails, the answer is a deny with the reason, never an all
 
   it('collect: an unreachable registry is registry_unreachable, naming the digest the ref pins', async () => {
     const digest = `sha256:${'ab'.repeat(32)}`;
-    const down = collectorWith(() => Promise.reject(new WasmgateError('REGISTRY_UNREACHABLE', 'connect ECONNREFUSED 127.0.0.1:5000')));
+    const down = collectorWith(() => Promise.reject(new RegistryError('REGISTRY_UNREACHABLE', 'connect ECONNREFUSED 127.0.0.1:5000')));
     expectFailClosed(await failClosed({ collector: down }).decide({ ref: `127.0.0.1:5000/org/app@${digest}` }), 'registry_unreachable', digest);
   });
 
   it('collect: a blob that does not match its digest is digest_mismatch', async () => {
     const lying = collectorWith((r, o) => collector.collect(r, o), (repository) => {
       const store = collector.storeFor(repository);
-      return { ...store, fetchManifest: store.fetchManifest.bind(store), listReferrers: store.listReferrers.bind(store), listTags: store.listTags.bind(store), close: store.close.bind(store), fetchBlob: () => Promise.reject(new WasmgateError('DIGEST_MISMATCH', 'the blob does not match its digest')) } satisfies ArtifactStore;
+      return { ...store, fetchManifest: store.fetchManifest.bind(store), listReferrers: store.listReferrers.bind(store), listTags: store.listTags.bind(store), close: store.close.bind(store), fetchBlob: () => Promise.reject(new RegistryError('DIGEST_MISMATCH', 'the blob does not match its digest')) } satisfies ArtifactStore;
     });
     expectFailClosed(await failClosed({ collector: lying }).decide({ ref: pinned('payments') }), 'digest_mismatch', TAGS.payments!);
   });
@@ -229,7 +230,7 @@ describe('when a stage fails, the answer is a deny with the reason, never an all
   });
 
   it('evaluate: an evaluator that fails (the worker pool) fails closed', async () => {
-    const d = await failClosed({ evaluate: () => Promise.reject(new WasmgateError('EVALUATION_OVERLOADED', 'the evaluation queue is full')) }).decide({ ref: pinned('payments') });
+    const d = await failClosed({ evaluate: () => Promise.reject(new EvaluationPoolError('EVALUATION_OVERLOADED', 'the evaluation queue is full')) }).decide({ ref: pinned('payments') });
     expectFailClosed(d, 'overloaded', TAGS.payments!);
   });
 
@@ -273,7 +274,7 @@ describe('deadline and cancellation', () => {
   function hanging(): { collector: Collector; asked: Array<{ ref: string; deadlineMs?: number; signal?: AbortSignal }>; release(): void } {
     const asked: Array<{ ref: string; deadlineMs?: number; signal?: AbortSignal }> = [];
     let release = (): void => {};
-    const gate = new Promise<never>((_, reject) => (release = () => reject(new WasmgateError('ABORTED', 'released'))));
+    const gate = new Promise<never>((_, reject) => (release = () => reject(new RegistryError('ABORTED', 'released'))));
     gate.catch(() => {});
     return {
       collector: collectorWith((r, o) => {

@@ -15,7 +15,7 @@ import { RegistryError, type RegistryErrorCode } from '../../../src/registry/err
 import { VerifyError, type VerifyErrorCode } from '../../../src/verify/error.ts';
 import { SbomError, type SbomErrorCode } from '../../../src/analyse/sbom/error.ts';
 import { VulnError, type VulnErrorCode } from '../../../src/analyse/vulns/error.ts';
-import { WasmInspectError, type WasmInspectErrorCode } from '../../../src/analyse/wasm/error.ts';
+import { WasmInspectError, type WasmInspectErrorCode } from '../../../src/common/wasm/error.ts';
 import { AssembleError, type AssembleErrorCode } from '../../../src/assemble/error.ts';
 import { BundleError, type BundleErrorCode } from '../../../src/policy/bundles/error.ts';
 import { EngineError, type EngineErrorCode } from '../../../src/policy/engine/error.ts';

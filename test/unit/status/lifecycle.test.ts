@@ -69,8 +69,9 @@ describe('createComponentManager', () => {
   });
 
   it('keeps the code of a coded start error', async () => {
+    class SocketInUse extends WasmgateError<'SOCKET_IN_USE'> {}
     const m = createComponentManager();
-    m.add(part('server', [], { failStart: new WasmgateError('SOCKET_IN_USE', 'another process listens on /run/x.sock') }));
+    m.add(part('server', [], { failStart: new SocketInUse('SOCKET_IN_USE', 'another process listens on /run/x.sock') }));
     await expect(m.start()).rejects.toMatchObject({ code: 'SOCKET_IN_USE', component: 'server', details: { component: 'server' } });
   });
 
