@@ -1,5 +1,6 @@
-import { WasmgateError, messageOf } from '../common/error.ts';
+import { messageOf } from '../common/error.ts';
 import { createSilentLogger, type Logger } from '../common/logger.ts';
+import { ComponentStartError, LifecycleError } from './error.ts';
 import type { StatusRegistry } from './registry.ts';
 import type { ComponentStatus } from './types.ts';
 
@@ -8,6 +9,8 @@ import type { ComponentStatus } from './types.ts';
  * the manager): the bundle manager, the vulnerability database holder, decision-log sinks, the listeners, the
  * shared cache, the integrations. The component manager starts them in dependency order and stops them in reverse.
  */
+export { ComponentStartError, LifecycleError, type LifecycleErrorCode } from './error.ts';
+
 export interface Component<C = unknown> {
   /** the name under /v1/status `plugins` (and `/health?exclude-plugin=`) */
   readonly name: string;
@@ -36,25 +39,6 @@ export interface StagedChange {
   commit(): void;
   /** releases what was built when another component refused the reload */
   discard?(): Promise<void>;
-}
-
-export type LifecycleErrorCode = 'COMPONENT_START_FAILED' | 'COMPONENT_DEPENDENCY_UNKNOWN' | 'COMPONENT_DEPENDENCY_CYCLE' | 'COMPONENT_DUPLICATE';
-
-export class LifecycleError extends WasmgateError<LifecycleErrorCode> {}
-
-/**
- * A component's start failed; everything started before it was stopped again. The code is the component's own
- * when it threw a coded error (`SOCKET_IN_USE`, `WASMCLOUD_CONNECT_FAILED`, …), else COMPONENT_START_FAILED; the
- * message and `component` name which one failed.
- */
-export class ComponentStartError extends WasmgateError {
-  readonly component: string;
-
-  constructor(component: string, cause: unknown) {
-    super(WasmgateError.isWasmgateError(cause) ? cause.code : 'COMPONENT_START_FAILED',
-      `${component} failed to start, nothing was left running: ${messageOf(cause)}`, { cause, details: { component } });
-    this.component = component;
-  }
 }
 
 export interface ComponentManager<C = unknown> {

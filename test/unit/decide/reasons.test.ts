@@ -4,6 +4,8 @@
  * expectation table is typed `Record<ItsCodeUnion, …>`: a code added to a union without a row here (or a row for a
  * code the union does not declare) does not compile.
  */
+import { ComponentStartError, LifecycleError, type LifecycleErrorCode } from '../../../src/status/error.ts';
+import { ServiceError, type ServiceErrorCode } from '../../../src/services/error.ts';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,6 +134,13 @@ const ABOVE_DECIDE: Record<string, ClassRows> = {
   ListenError: table(ListenError, (c, m) => new ListenError(c, m), {
     LISTEN_FAILED: INTERNAL, SOCKET_PATH_OCCUPIED: INTERNAL, SOCKET_IN_USE: INTERNAL, LISTEN_ADDRESS_INVALID: INTERNAL,
   } satisfies Record<ListenErrorCode, Reason>),
+  LifecycleError: table(LifecycleError, (c, m) => new LifecycleError(c, m), {
+    COMPONENT_START_FAILED: INTERNAL, COMPONENT_DEPENDENCY_UNKNOWN: INTERNAL, COMPONENT_DEPENDENCY_CYCLE: INTERNAL, COMPONENT_DUPLICATE: INTERNAL,
+  } satisfies Record<LifecycleErrorCode, Reason>),
+  // the services layer sits below decide, but its errors reach no Decider: bundle and log status report them
+  ServiceError: table(ServiceError, (c, m) => new ServiceError(c, m), {
+    SERVICE_CONFIG_INVALID: INTERNAL, SERVICE_TOKEN_UNREADABLE: INTERNAL, SERVICE_TIMEOUT: INTERNAL, SERVICE_REQUEST_FAILED: INTERNAL,
+  } satisfies Record<ServiceErrorCode, Reason>),
   ApiError: table(ApiError, (_c, m) => new ApiError(400, 'invalid_parameter', m), { API_ERROR: INTERNAL } satisfies Record<ApiError['code'], Reason>),
   CliError: table(CliError, (c, m) => new CliError(c, m), {
     CLI_USAGE: INTERNAL, INVALID_ARGUMENT: INTERNAL, INSPECT_BAD_OPTION: INTERNAL, INSPECT_NO_WASM_LAYER: INTERNAL,
@@ -162,6 +171,15 @@ describe('classifyError: every error class with each of its codes', () => {
   });
 });
 
+describe('classifyError: a component that failed to start', () => {
+  it('keeps the component\'s code, and fails closed as that code would', () => {
+    const err = new ComponentStartError('server', new ListenError('SOCKET_IN_USE', 'in use'));
+    expect(err).toMatchObject({ name: 'ComponentStartError', code: 'SOCKET_IN_USE', component: 'server' });
+    expect(classifyError(err)).toMatchObject({ kind: 'deny', reason: 'internal_error' });
+    expect(new ComponentStartError('bundle', new Error('boom')).code).toBe('COMPONENT_START_FAILED');
+  });
+});
+
 describe('classifyError: fails closed on what it does not know', () => {
   class AnyCodeError extends WasmgateError<string> {}
 
@@ -189,7 +207,7 @@ describe('the error classes of src/', () => {
 
   it('each has its table above', () => {
     expect(declared.length).toBeGreaterThan(10);
-    expect([...declared].sort()).toEqual([...Object.keys(ALL), 'CallerError'].sort());
+    expect([...declared].sort()).toEqual([...Object.keys(ALL), 'CallerError', 'ComponentStartError'].sort());
   });
 
   it('live in an error.ts (or errors.ts) of their area', () => {
