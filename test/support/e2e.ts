@@ -159,6 +159,23 @@ export interface RunningServe {
   stop(): Promise<number | null>;
 }
 
+/** Polls `check` every 100 ms until it resolves true (a rejection counts as not yet); throws naming `what` after `timeoutMs`. */
+export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** One component's state under `plugins` in a running sidecar's /v1/status. */
+export async function pluginState(s: RunningServe, name: string): Promise<{ state: string; message?: string }> {
+  const body = (await (await fetch(`${s.url}/v1/status`)).json()) as { result: { plugins: Record<string, { state: string; message?: string }> } };
+  const plugin = body.result.plugins[name];
+  if (plugin === undefined) throw new Error(`${s.url}/v1/status shows no plugin ${name}`);
+  return plugin;
+}
+
 /** Spawns `wasmgate serve --config <config>` on a free port and `<dir>/wasmgate.sock`. */
 export async function startServe(configPath: string, socket: string, port: number): Promise<RunningServe> {
   return startServeWith(['--config', configPath], socket, port);

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_REPO, CLEAN_DEPS, KEYLESS_TRUST, SLSA_REPO, VULNERABLE_DEPS, cyclonedx, orasAttachBundle, slsaProvenance, startServe, writeOsvDir, type RunningServe } from '../../support/e2e.ts';
+import { BUILD_REPO, CLEAN_DEPS, KEYLESS_TRUST, SLSA_REPO, VULNERABLE_DEPS, cyclonedx, orasAttachBundle, pluginState, slsaProvenance, startServe, until, writeOsvDir, type RunningServe } from '../../support/e2e.ts';
 import { pushWasmModule, type PushedModule } from '../../support/evidence.ts';
 import { startGarbageServer, startRedis, type RunningRedis } from '../../support/redis.ts';
 import { freePort, startFaultProxy, startTestRegistry, type FaultProxy, type RunningRegistry } from '../../support/registries.ts';
@@ -72,17 +72,7 @@ describe('fleet mode: sidecars share decisions through Redis', () => {
     expect(res.status).toBe(200);
     return (await res.json()) as Answer;
   };
-  const sharedState = async (s: RunningServe): Promise<{ state: string; message?: string }> => {
-    const body = (await (await fetch(`${s.url}/v1/status`)).json()) as { result: { plugins: Record<string, { state: string; message?: string }> } };
-    return body.result.plugins.shared_cache!;
-  };
-  const until = async (check: () => Promise<boolean>, what: string): Promise<void> => {
-    const end = Date.now() + 20_000;
-    while (!(await check().catch(() => false))) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const sharedState = (s: RunningServe): Promise<{ state: string; message?: string }> => pluginState(s, 'shared_cache');
   /** wasmgate_shared_cache_results_total of one sidecar, by kind and outcome */
   const metricValues = async (s: RunningServe): Promise<(kind: string, outcome: string) => number> => {
     const text = await (await fetch(`${s.url}/metrics`)).text();

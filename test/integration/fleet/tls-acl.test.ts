@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_REPO, CLEAN_DEPS, KEYLESS_TRUST, SLSA_REPO, cyclonedx, orasAttachBundle, slsaProvenance, startServe, writeOsvDir, type RunningServe } from '../../support/e2e.ts';
+import { BUILD_REPO, CLEAN_DEPS, KEYLESS_TRUST, SLSA_REPO, cyclonedx, orasAttachBundle, pluginState, slsaProvenance, startServe, until, writeOsvDir, type RunningServe } from '../../support/e2e.ts';
 import { pushWasmModule, type PushedModule } from '../../support/evidence.ts';
 import { startTlsRedis, type RunningTlsRedis } from '../../support/redis.ts';
 import { freePort, startTestRegistry, type RunningRegistry } from '../../support/registries.ts';
@@ -47,17 +47,7 @@ describe('fleet mode over TLS with the ACL user of the deployment guide', () => 
     sidecars.push(s);
     return s;
   };
-  const sharedState = async (s: RunningServe): Promise<{ state: string; message?: string }> => {
-    const body = (await (await fetch(`${s.url}/v1/status`)).json()) as { result: { plugins: Record<string, { state: string; message?: string }> } };
-    return body.result.plugins.shared_cache!;
-  };
-  const until = async (check: () => Promise<boolean>, what: string): Promise<void> => {
-    const end = Date.now() + 20_000;
-    while (!(await check().catch(() => false))) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const sharedState = (s: RunningServe): Promise<{ state: string; message?: string }> => pluginState(s, 'shared_cache');
   const ask = async (s: RunningServe): Promise<{ result: boolean; metrics?: Record<string, number> }> => {
     const res = await fetch(`${s.url}/v1/data/wasm/sbom/allow?metrics`, { method: 'POST', body: JSON.stringify({ input: { module: { ref: mod.ref } } }) });
     expect(res.status).toBe(200);
